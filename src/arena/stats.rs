@@ -1,0 +1,76 @@
+//! Arena and scope statistics.
+
+use core::fmt;
+use std::time::Duration;
+
+/// A snapshot of an arena's state, from [`MemoryArena::statistics`](super::MemoryArena::statistics).
+///
+/// Terms: a *live* byte belongs to an allocation not yet released (by its scope ending, by
+/// [`deallocate`](super::MemoryArena::deallocate), or by dropping its
+/// [`ArenaVec`](super::ArenaVec)). The *used region* is everything from the start of the first
+/// chunk up to the bump cursor, counting whole chunks that the cursor has moved past: live
+/// bytes plus alignment padding, holes left by out-of-order deallocations, and unused chunk
+/// tails.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ArenaStatistics {
+    /// Bytes reserved from the system, over all chunks.
+    pub total_capacity: usize,
+    /// Live bytes: the sizes of all live allocations (padding excluded).
+    pub bytes_allocated: usize,
+    /// Bytes past the cursor that new allocations can still use without growth:
+    /// `total_capacity − used region`.
+    pub bytes_available: usize,
+    /// The largest `bytes_allocated` seen since the arena was created.
+    pub peak_usage: usize,
+    /// Successful allocations since the arena was created (zero-size ones included).
+    pub total_allocations: u64,
+    /// Refused allocations since the arena was created.
+    pub failed_allocations: u64,
+    /// `(used region − live bytes) / used region`: the share of the used region that holds no
+    /// live data (padding, holes, chunk tails). 0 when the used region is empty.
+    pub fragmentation_ratio: f64,
+    /// Mean time per successful allocation, when timing is on (see
+    /// [`ArenaBuilder::timing`](super::ArenaBuilder::timing)); `None` when it is off, because
+    /// reading a clock costs more than a bump allocation.
+    pub avg_allocation_time: Option<Duration>,
+    /// Number of chunks the arena holds.
+    pub chunks: usize,
+    /// Number of live scopes.
+    pub scope_depth: usize,
+}
+
+impl fmt::Display for ArenaStatistics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "capacity {} B in {} chunk(s), live {} B, available {} B, peak {} B, \
+             {} allocations ({} failed), fragmentation {:.3}",
+            self.total_capacity,
+            self.chunks,
+            self.bytes_allocated,
+            self.bytes_available,
+            self.peak_usage,
+            self.total_allocations,
+            self.failed_allocations,
+            self.fragmentation_ratio
+        )?;
+        if let Some(t) = self.avg_allocation_time {
+            write!(f, ", {:.1} ns/allocation", t.as_secs_f64() * 1e9)?;
+        }
+        Ok(())
+    }
+}
+
+/// Statistics of one scope, from [`Scope::statistics`](super::Scope::statistics).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScopeStatistics {
+    /// Successful allocations made through this scope (not its children).
+    pub scope_allocations: usize,
+    /// Bytes requested by those allocations.
+    pub scope_bytes: usize,
+    /// Time since the scope was entered, when the arena times (see
+    /// [`ArenaBuilder::timing`](super::ArenaBuilder::timing)); `None` otherwise.
+    pub scope_lifetime: Option<Duration>,
+    /// Nesting depth: 1 for a scope created from the arena, 2 for its child, and so on.
+    pub depth: usize,
+}

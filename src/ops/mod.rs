@@ -1,0 +1,26 @@
+//! The RVF operation set as traits.
+//!
+//! - [`RealVector`]: dimension, reductions (inner product, norms, sum, min, max).
+//! - [`RealVectorMut`]: in-place operations (fill, scale, axpy, axpby, copy, element-wise
+//!   maps, relu, softmax, layer norm, matvec).
+//! - [`CloneVector`]: deep copies.
+//!
+//! Implementors provide only access to their storage ([`Local`]/[`LocalMut`]) and, for
+//! distributed vectors, the reductions; every operation comes with the traits.
+
+mod clone;
+mod error;
+pub mod kernels;
+mod local;
+mod vector;
+mod vector_mut;
+mod zip;
+
+pub use clone::CloneVector;
+pub use error::{assert_dims, check_dims, DimensionMismatch};
+pub use local::{
+    Local, LocalIter, LocalIterMut, LocalMut, Strided, StridedIter, StridedIterMut, StridedMut,
+};
+pub use vector::RealVector;
+pub use vector_mut::RealVectorMut;
+pub use zip::ZipInputs;

@@ -1,0 +1,6 @@
+//! Concrete vector types: the standard containers and [`StackVector`].
+
+mod stack;
+mod std_impls;
+
+pub use stack::{CapacityError, StackVector};
