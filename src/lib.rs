@@ -44,9 +44,9 @@ mod scalar;
 pub mod vector;
 
 pub use matrix::{DenseMatrix, ShapeError};
+pub use num_traits;
 pub use ops::{CloneVector, DimensionMismatch, Local, LocalMut, RealVector, RealVectorMut};
 pub use scalar::Real;
-pub use num_traits;
 pub use vector::{CapacityError, StackVector};
 
 /// The traits and types most code needs: `use rvf::prelude::*;`.
@@ -57,6 +57,6 @@ pub mod prelude {
     pub use crate::matrix::DenseMatrix;
     pub use crate::ops::{CloneVector, Local, LocalMut, RealVector, RealVectorMut};
     pub use crate::scalar::Real;
-    pub use num_traits::Float;
     pub use crate::vector::StackVector;
+    pub use num_traits::Float;
 }

@@ -120,7 +120,8 @@ unsafe impl Allocator for Scope<'_> {
         old: Layout,
         new: Layout,
     ) -> Result<NonNull<[u8]>, AllocError> {
-        let allocate = |l: Layout| Scope::allocate(self, l.size(), l.align()).map_err(|_| AllocError);
+        let allocate =
+            |l: Layout| Scope::allocate(self, l.size(), l.align()).map_err(|_| AllocError);
         // SAFETY: forwarded caller contract.
         unsafe { grow_via(self.arena(), self.depth(), allocate, ptr, old, new) }
     }

@@ -1,7 +1,7 @@
 //! One block of memory obtained from the system allocator.
 
-use std::alloc::{alloc, dealloc, Layout};
 use core::ptr::NonNull;
+use std::alloc::{alloc, dealloc, Layout};
 
 use super::ArenaError;
 

@@ -53,7 +53,10 @@ impl fmt::Display for ArenaError {
                  and the growth policy is FixedSize"
             ),
             ArenaError::SystemAllocationFailed { chunk_bytes } => {
-                write!(f, "the system could not allocate an arena chunk of {chunk_bytes} bytes")
+                write!(
+                    f,
+                    "the system could not allocate an arena chunk of {chunk_bytes} bytes"
+                )
             }
             ArenaError::SizeOverflow {
                 count,

@@ -159,9 +159,9 @@ impl ArenaBuilder {
         if self.capacity > 0 {
             chunks.push(Chunk::new(self.capacity, min_align)?);
         }
-        let (base, limit) = chunks
-            .first()
-            .map_or((core::ptr::null_mut(), 0), |c| (c.ptr().as_ptr(), c.capacity()));
+        let (base, limit) = chunks.first().map_or((core::ptr::null_mut(), 0), |c| {
+            (c.ptr().as_ptr(), c.capacity())
+        });
         let timing = self.timing || self.observers.iter().any(|o| o.wants_timing());
         Ok(MemoryArena {
             base: Cell::new(base),
@@ -305,9 +305,9 @@ impl MemoryArena {
                 .flatten();
             chunks.push(replacement.unwrap_or(keep));
         }
-        let (base, limit) = chunks
-            .first()
-            .map_or((core::ptr::null_mut(), 0), |c| (c.ptr().as_ptr(), c.capacity()));
+        let (base, limit) = chunks.first().map_or((core::ptr::null_mut(), 0), |c| {
+            (c.ptr().as_ptr(), c.capacity())
+        });
         self.base.set(base);
         self.limit.set(limit);
         self.cursor.set(0);
@@ -425,7 +425,8 @@ impl MemoryArena {
 
     #[cold]
     fn fail(&self, e: ArenaError) -> ArenaError {
-        self.failed_allocations.set(self.failed_allocations.get() + 1);
+        self.failed_allocations
+            .set(self.failed_allocations.get() + 1);
         e
     }
 
@@ -476,9 +477,11 @@ impl MemoryArena {
             None => {
                 let total: usize = chunks.iter().map(Chunk::capacity).sum();
                 let chunk = self.new_chunk(total, bytes, align)?;
-                let pad = chunk.fits(bytes, align).ok_or(ArenaError::SystemAllocationFailed {
-                    chunk_bytes: chunk.capacity(),
-                })?;
+                let pad = chunk
+                    .fits(bytes, align)
+                    .ok_or(ArenaError::SystemAllocationFailed {
+                        chunk_bytes: chunk.capacity(),
+                    })?;
                 chunks.push(chunk);
                 (chunks.len() - 1, pad)
             }
@@ -498,9 +501,7 @@ impl MemoryArena {
                 })
             }
             GrowthPolicy::Linear(step) => step.max(bytes),
-            GrowthPolicy::Exponential | GrowthPolicy::Adaptive => {
-                total.max(MIN_CHUNK).max(bytes)
-            }
+            GrowthPolicy::Exponential | GrowthPolicy::Adaptive => total.max(MIN_CHUNK).max(bytes),
         };
         // The chunk is aligned to at least `align`, so the request fits at offset 0.
         match Chunk::new(wanted, align) {
@@ -571,7 +572,9 @@ impl MemoryArena {
             chunk: self.current.get(),
             offset,
         };
-        let fits = offset.checked_add(new).is_some_and(|end| end <= self.limit.get());
+        let fits = offset
+            .checked_add(new)
+            .is_some_and(|end| end <= self.limit.get());
         if here < self.floor.get() || !fits || new < old {
             return false;
         }
@@ -579,7 +582,8 @@ impl MemoryArena {
         let live = self.live.get() + (new - old);
         self.live.set(live);
         self.peak_live.set(self.peak_live.get().max(live));
-        self.peak_region.set(self.peak_region.get().max(self.used_region()));
+        self.peak_region
+            .set(self.peak_region.get().max(self.used_region()));
         if !self.observers.is_empty() {
             let event = AllocationEvent {
                 ptr,

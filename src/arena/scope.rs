@@ -10,7 +10,7 @@ use super::memory_arena::MemoryArena;
 use super::stats::ScopeStatistics;
 use super::vec::ArenaVec;
 use super::ArenaError;
-use crate::Real;
+use num_traits::Zero;
 
 /// A region of a [`MemoryArena`]: everything allocated through it is released when it is
 /// dropped (RVF's `ScopedArena`).
@@ -140,7 +140,10 @@ impl<'a> Scope<'a> {
     /// [`ArenaError::SizeOverflow`] if `len · size_of::<T>()` overflows, and the errors of
     /// [`allocate`](Self::allocate).
     #[inline]
-    pub fn alloc_uninit<T: Copy>(&self, len: usize) -> Result<ArenaVec<'_, MaybeUninit<T>>, ArenaError> {
+    pub fn alloc_uninit<T: Copy>(
+        &self,
+        len: usize,
+    ) -> Result<ArenaVec<'_, MaybeUninit<T>>, ArenaError> {
         let ptr = self.allocate_array::<MaybeUninit<T>>(len)?;
         // SAFETY: `ptr` is valid for `len` elements of `MaybeUninit<T>` (which need no
         // initialisation) until this scope ends, which the returned borrow of `self` outlives
@@ -186,7 +189,7 @@ impl<'a> Scope<'a> {
     /// assert_eq!(scope.alloc_zeroed::<f64>(10).unwrap().len(), 10);
     /// ```
     #[inline]
-    pub fn alloc_zeroed<T: Real>(&self, len: usize) -> Result<ArenaVec<'_, T>, ArenaError> {
+    pub fn alloc_zeroed<T: Copy + Zero>(&self, len: usize) -> Result<ArenaVec<'_, T>, ArenaError> {
         self.alloc_with(len, |_| T::zero())
     }
 

@@ -44,7 +44,11 @@ impl<'s, T: Copy> ArenaVec<'s, T> {
     /// fine for `MaybeUninit`), allocated by `arena` with size `len · size_of::<T>()`, owned by
     /// nothing else, and stay allocated for `'s`.
     #[inline]
-    pub(crate) unsafe fn from_raw_parts(ptr: NonNull<T>, len: usize, arena: &'s MemoryArena) -> Self {
+    pub(crate) unsafe fn from_raw_parts(
+        ptr: NonNull<T>,
+        len: usize,
+        arena: &'s MemoryArena,
+    ) -> Self {
         Self {
             ptr,
             len,

@@ -1,7 +1,7 @@
 //! RVF's `clone`: a deep copy that never aliases its source.
 
-use super::vector_mut::RealVectorMut;
 use super::vector::RealVector;
+use super::vector_mut::RealVectorMut;
 
 /// A deep copy into an owned vector.
 ///

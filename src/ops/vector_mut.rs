@@ -365,7 +365,11 @@ pub trait RealVectorMut: RealVector {
     }
 
     /// `self ← A·x`, or an error if the shapes do not fit.
-    fn try_matvec<X>(&mut self, a: &DenseMatrix<Self::Scalar>, x: &X) -> Result<(), DimensionMismatch>
+    fn try_matvec<X>(
+        &mut self,
+        a: &DenseMatrix<Self::Scalar>,
+        x: &X,
+    ) -> Result<(), DimensionMismatch>
     where
         X: RealVector<Scalar = Self::Scalar> + ?Sized,
     {

@@ -11,9 +11,7 @@ pub trait ZipInputs<S: Real, const N: usize> {
     fn locals(&self) -> [Local<'_, S>; N];
 }
 
-impl<'a, S: Real, V: RealVector<Scalar = S> + ?Sized, const N: usize> ZipInputs<S, N>
-    for [&'a V; N]
-{
+impl<S: Real, V: RealVector<Scalar = S> + ?Sized, const N: usize> ZipInputs<S, N> for [&V; N] {
     #[inline]
     fn locals(&self) -> [Local<'_, S>; N] {
         core::array::from_fn(|k| self[k].local())

@@ -1,0 +1,615 @@
+//! Behaviour of the memory arena: scopes, policies, errors, statistics, observers, threads.
+
+use std::sync::Arc;
+
+use allocator_api2::vec::Vec as AVec;
+use rvf::arena::{
+    AlignmentPolicy, ArenaError, ArenaObserver, GrowthPolicy, LeakObserver, PerformanceObserver,
+    ThreadLocalArena,
+};
+use rvf::prelude::*;
+
+fn fixed(bytes: usize) -> MemoryArena {
+    MemoryArena::builder()
+        .capacity(bytes)
+        .growth(GrowthPolicy::FixedSize)
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn scope_drop_releases_all_allocations() {
+    let arena = MemoryArena::new(1 << 16);
+    {
+        let scope = arena.create_scope();
+        let _a = scope.alloc_zeroed::<f64>(100).unwrap();
+        let _b = scope.alloc_zeroed::<f32>(10).unwrap();
+        assert_eq!(arena.statistics().bytes_allocated, 840);
+        assert_eq!(scope.statistics().scope_allocations, 2);
+        assert_eq!(scope.statistics().scope_bytes, 840);
+    }
+    let s = arena.statistics();
+    assert_eq!(s.bytes_allocated, 0);
+    assert_eq!(s.bytes_available, s.total_capacity);
+    assert_eq!(s.peak_usage, 840);
+    assert_eq!(s.total_allocations, 2);
+    assert_eq!(s.scope_depth, 0);
+}
+
+#[test]
+fn nested_scopes_release_in_reverse_order() {
+    let arena = MemoryArena::new(1 << 16);
+    let outer = arena.create_scope();
+    let mut keep = outer.alloc_with(8, |i| i as f64).unwrap();
+    for round in 0..5 {
+        let inner = outer.create_scope();
+        let t = inner.alloc_with(8, |_| round as f64).unwrap();
+        keep.add_in_place(&t);
+        assert_eq!(arena.statistics().bytes_allocated, 128);
+        {
+            let innermost = inner.create_scope();
+            let _u = innermost.alloc_zeroed::<f64>(1000).unwrap();
+            assert_eq!(arena.scope_depth(), 3);
+        }
+        assert_eq!(arena.statistics().bytes_allocated, 128);
+    }
+    assert_eq!(arena.statistics().bytes_allocated, 64);
+    let expected: Vec<f64> = (0..8).map(|i| i as f64 + 10.0).collect();
+    assert_eq!(keep, expected);
+}
+
+#[test]
+fn allocating_from_an_outer_scope_while_an_inner_lives_is_refused() {
+    let arena = MemoryArena::new(4096);
+    let outer = arena.create_scope();
+    let inner = outer.create_scope();
+    let err = outer.alloc_zeroed::<f64>(1).unwrap_err();
+    assert_eq!(
+        err,
+        ArenaError::ScopeNotInnermost {
+            depth: 1,
+            innermost: 2
+        }
+    );
+    assert!(matches!(
+        arena.allocate(8, 8),
+        Err(ArenaError::ScopeNotInnermost { depth: 0, .. })
+    ));
+    assert_eq!(arena.statistics().failed_allocations, 2);
+    assert!(inner.alloc_zeroed::<f64>(1).is_ok());
+    drop(inner);
+    assert!(outer.alloc_zeroed::<f64>(1).is_ok());
+}
+
+#[test]
+fn dropping_scopes_out_of_order_frees_nothing_still_in_use() {
+    let arena = MemoryArena::new(1 << 12);
+    let a = arena.create_scope();
+    let b = arena.create_scope(); // sibling created after `a`: it sits above it
+    let mut vb = b.alloc_with(64, |i| i as f64).unwrap();
+    drop(a); // not the innermost: must not release anything
+    assert_eq!(arena.scope_depth(), 2);
+    let c = b.create_scope();
+    let mut vc = c.alloc_with(64, |i| -(i as f64)).unwrap();
+    // Write to every live vector and check nothing overlaps.
+    vb.scale_in_place(2.0);
+    vc.scale_in_place(3.0);
+    for i in 0..64 {
+        assert_eq!(vb[i], 2.0 * i as f64);
+        assert_eq!(vc[i], -3.0 * i as f64);
+    }
+    drop(vc);
+    drop(c);
+    let stats = arena.statistics();
+    assert_eq!(stats.bytes_allocated, 512);
+    drop(vb);
+    drop(b); // releases `b` and the already-dropped `a`
+    assert_eq!(arena.scope_depth(), 0);
+    assert_eq!(arena.statistics().bytes_allocated, 0);
+    assert!(arena.allocate(16, 8).is_ok());
+}
+
+#[test]
+fn exhaustion_under_fixed_size_is_an_error_and_the_arena_stays_usable() {
+    let arena = fixed(1024);
+    let scope = arena.create_scope();
+    let mut a = scope.alloc_with(64, |i| i as f64).unwrap(); // 512 bytes
+    let err = scope.alloc_zeroed::<f64>(100).unwrap_err();
+    assert_eq!(
+        err,
+        ArenaError::Exhausted {
+            requested: 800,
+            available: 512
+        }
+    );
+    assert!(err.to_string().contains("800 bytes requested"));
+    let s = arena.statistics();
+    assert_eq!(s.failed_allocations, 1);
+    assert_eq!(s.chunks, 1);
+    // Earlier data untouched, later allocations still served.
+    a.scale_in_place(1.0);
+    assert!(a.iter().enumerate().all(|(i, &v)| v == i as f64));
+    let b = scope.alloc_zeroed::<f64>(64).unwrap();
+    assert_eq!(b.len(), 64);
+    assert!(scope.alloc_zeroed::<u8>(1).is_err());
+}
+
+#[test]
+fn size_overflow_is_an_error_not_a_wrap() {
+    let arena = MemoryArena::new(1024);
+    let scope = arena.create_scope();
+    let err = scope.alloc_zeroed::<f64>(usize::MAX / 4).unwrap_err();
+    assert_eq!(
+        err,
+        ArenaError::SizeOverflow {
+            count: usize::MAX / 4,
+            element_size: 8
+        }
+    );
+}
+
+#[test]
+fn requests_the_system_cannot_satisfy_are_errors_under_growth() {
+    let arena = MemoryArena::new(1024);
+    let scope = arena.create_scope();
+    // isize::MAX bytes: no Layout can describe the chunk, so growth fails cleanly.
+    let err = scope.allocate(isize::MAX as usize - 8, 8).unwrap_err();
+    assert!(matches!(err, ArenaError::SystemAllocationFailed { .. }));
+    assert!(scope.alloc_zeroed::<f64>(4).is_ok());
+}
+
+#[test]
+fn growth_keeps_existing_contents_and_adds_chunks() {
+    for policy in [
+        GrowthPolicy::Linear(256),
+        GrowthPolicy::Exponential,
+        GrowthPolicy::Adaptive,
+    ] {
+        let arena = MemoryArena::builder()
+            .capacity(128)
+            .growth(policy)
+            .build()
+            .unwrap();
+        let scope = arena.create_scope();
+        let vs: Vec<_> = (0..50)
+            .map(|k| scope.alloc_with(10 + k, |i| (k * 1000 + i) as f64).unwrap())
+            .collect();
+        for (k, v) in vs.iter().enumerate() {
+            assert_eq!(v.len(), 10 + k);
+            assert!(v
+                .iter()
+                .enumerate()
+                .all(|(i, &x)| x == (k * 1000 + i) as f64));
+        }
+        assert!(arena.statistics().chunks > 1, "{policy:?} did not grow");
+    }
+}
+
+#[test]
+fn exponential_growth_doubles_capacity() {
+    let arena = MemoryArena::new(4096);
+    let scope = arena.create_scope();
+    let _a = scope.alloc_zeroed::<u8>(4000).unwrap();
+    let _b = scope.alloc_zeroed::<u8>(200).unwrap();
+    assert_eq!(arena.statistics().total_capacity, 8192);
+}
+
+#[test]
+fn freed_chunks_are_reused_instead_of_growing_again() {
+    let arena = MemoryArena::new(1024);
+    for _ in 0..10 {
+        let scope = arena.create_scope();
+        let _big = scope.alloc_zeroed::<f64>(2000).unwrap();
+    }
+    assert_eq!(arena.statistics().chunks, 2);
+}
+
+#[test]
+fn alignment_policies_set_the_minimum_alignment() {
+    for (policy, align) in [
+        (AlignmentPolicy::Natural, 1),
+        (AlignmentPolicy::CacheLine, 64),
+        (AlignmentPolicy::PageAligned, 4096),
+        (AlignmentPolicy::Custom(256), 256),
+    ] {
+        let arena = MemoryArena::builder()
+            .capacity(1 << 16)
+            .alignment(policy)
+            .build()
+            .unwrap();
+        let scope = arena.create_scope();
+        for len in [1, 3, 17] {
+            let v = scope.alloc_zeroed::<u8>(len).unwrap();
+            assert_eq!(v.as_ptr() as usize % align, 0, "{policy:?}");
+            std::mem::forget(v);
+        }
+        let d = scope.alloc_zeroed::<f64>(3).unwrap();
+        assert_eq!(d.as_ptr() as usize % align.max(8), 0);
+    }
+    let err = MemoryArena::builder()
+        .alignment(AlignmentPolicy::Custom(48))
+        .build()
+        .unwrap_err();
+    assert_eq!(err, ArenaError::InvalidAlignment { align: 48 });
+    let mut arena = MemoryArena::new(64);
+    assert!(arena
+        .set_alignment_policy(AlignmentPolicy::Custom(3))
+        .is_err());
+    assert_eq!(arena.alignment_policy(), AlignmentPolicy::Natural);
+}
+
+#[test]
+fn alignment_larger_than_a_chunk_is_served_by_growth_or_refused_when_fixed() {
+    let arena = MemoryArena::new(256);
+    let p = arena.allocate(100, 1 << 16).unwrap();
+    assert_eq!(p.as_ptr() as usize % (1 << 16), 0);
+    let arena = fixed(256);
+    let before = arena.statistics().failed_allocations;
+    let r = arena.allocate(100, 1 << 16);
+    // The one chunk might happen to be that aligned; otherwise it is an error.
+    if let Ok(p) = r {
+        assert_eq!(p.as_ptr() as usize % (1 << 16), 0);
+    } else {
+        assert_eq!(arena.statistics().failed_allocations, before + 1);
+    }
+    assert!(matches!(
+        arena.allocate(8, 3),
+        Err(ArenaError::InvalidAlignment { align: 3 })
+    ));
+}
+
+#[test]
+fn zero_size_allocations_use_no_space_and_are_aligned() {
+    let arena = fixed(64);
+    let scope = arena.create_scope();
+    let e = scope.alloc_zeroed::<f64>(0).unwrap();
+    assert!(e.is_empty());
+    assert_eq!(e.as_ptr() as usize % 8, 0);
+    let p = scope.allocate(0, 4096).unwrap();
+    assert_eq!(p.as_ptr() as usize % 4096, 0);
+    assert_eq!(arena.statistics().bytes_available, 64);
+    let zst = scope.alloc_with(5, |_| ()).unwrap();
+    assert_eq!(zst.len(), 5);
+}
+
+#[test]
+fn deallocating_the_latest_allocation_reclaims_it() {
+    let arena = fixed(256);
+    let a = arena.allocate(64, 8).unwrap();
+    let b = arena.allocate(64, 8).unwrap();
+    // SAFETY: `b` is this arena's latest allocation of 64 bytes and is not used again.
+    unsafe { arena.deallocate(b, 64) };
+    assert_eq!(arena.statistics().bytes_available, 192);
+    // Not the latest: recorded, not reclaimed.
+    let c = arena.allocate(64, 8).unwrap();
+    assert_eq!(c, b);
+    // SAFETY: `a` was allocated above with 64 bytes and is not used again.
+    unsafe { arena.deallocate(a, 64) };
+    let s = arena.statistics();
+    assert_eq!(s.bytes_allocated, 64);
+    assert_eq!(s.bytes_available, 128);
+    assert!((s.fragmentation_ratio - 0.5).abs() < 1e-12);
+}
+
+#[cfg(debug_assertions)]
+#[test]
+#[should_panic(expected = "not owned by this arena")]
+fn deallocating_a_foreign_pointer_trips_a_debug_assertion() {
+    let arena = MemoryArena::new(256);
+    let _ = arena.allocate(8, 8).unwrap();
+    let mut foreign = Box::new([0u8; 16]);
+    let p = std::ptr::NonNull::new(foreign.as_mut_ptr()).unwrap();
+    // SAFETY: deliberately breaks the contract to test the debug check; the arena only
+    // compares the address and never touches the memory.
+    unsafe { arena.deallocate(p, 16) };
+}
+
+#[test]
+fn arena_vec_drop_gives_space_back_when_it_is_on_top() {
+    let arena = fixed(1024);
+    let scope = arena.create_scope();
+    for _ in 0..1000 {
+        let t = scope.alloc_zeroed::<f64>(100).unwrap();
+        drop(t);
+    }
+    assert_eq!(arena.statistics().bytes_allocated, 0);
+    assert_eq!(arena.statistics().bytes_available, 1024);
+}
+
+#[test]
+fn outer_vector_dropped_inside_inner_scope_keeps_counts_right() {
+    let arena = MemoryArena::new(4096);
+    let outer = arena.create_scope();
+    let a = outer.alloc_zeroed::<f64>(10).unwrap();
+    let inner = outer.create_scope();
+    let _b = inner.alloc_zeroed::<f64>(5).unwrap();
+    drop(a);
+    assert_eq!(arena.statistics().bytes_allocated, 40);
+    drop(_b);
+    drop(inner);
+    assert_eq!(arena.statistics().bytes_allocated, 0);
+}
+
+#[test]
+fn reset_frees_everything_and_keeps_the_largest_chunk() {
+    let mut arena = MemoryArena::new(1024);
+    {
+        let scope = arena.create_scope();
+        let _a = scope.alloc_zeroed::<f64>(1000).unwrap();
+        let _b = scope.alloc_zeroed::<f64>(5000).unwrap();
+        std::mem::forget(scope.create_scope()); // a leaked scope is discarded by reset
+    }
+    // Chunks: the initial 1024 bytes, then 8000 and 40000 bytes (each request's size, as
+    // it exceeds the capacity so far).
+    assert_eq!(arena.statistics().chunks, 3);
+    assert_eq!(arena.statistics().total_capacity, 1024 + 8000 + 40000);
+    arena.reset();
+    let s = arena.statistics();
+    assert_eq!(s.chunks, 1);
+    assert_eq!(s.total_capacity, 40000);
+    assert_eq!(s.bytes_allocated, 0);
+    assert_eq!(s.scope_depth, 0);
+    assert!(arena.allocate(8, 8).is_ok());
+}
+
+#[test]
+fn adaptive_reset_settles_into_one_chunk_for_the_peak() {
+    let mut arena = MemoryArena::builder()
+        .capacity(1024)
+        .growth(GrowthPolicy::Adaptive)
+        .build()
+        .unwrap();
+    let work = |arena: &MemoryArena| {
+        let scope = arena.create_scope();
+        let vs: Vec<_> = (0..20)
+            .map(|_| scope.alloc_zeroed::<f64>(500).unwrap())
+            .collect();
+        vs.len()
+    };
+    work(&arena);
+    arena.reset();
+    let chunks_before = arena.statistics().chunks;
+    work(&arena);
+    assert_eq!(chunks_before, 1);
+    assert_eq!(arena.statistics().chunks, 1, "second pass must not grow");
+}
+
+#[test]
+fn statistics_report_fragmentation_and_timing_only_when_on() {
+    let arena = MemoryArena::builder()
+        .capacity(4096)
+        .alignment(AlignmentPolicy::CacheLine)
+        .build()
+        .unwrap();
+    let scope = arena.create_scope();
+    let _a = scope.alloc_zeroed::<u8>(1).unwrap();
+    let _b = scope.alloc_zeroed::<u8>(1).unwrap();
+    let s = arena.statistics();
+    // 2 live bytes in a used region of 65 bytes (64 for the first + padding, 1 for the second).
+    assert_eq!(s.bytes_allocated, 2);
+    assert_eq!(s.bytes_available, 4096 - 65);
+    assert!((s.fragmentation_ratio - 63.0 / 65.0).abs() < 1e-12);
+    assert_eq!(s.avg_allocation_time, None);
+    assert_eq!(scope.statistics().scope_lifetime, None);
+
+    let timed = MemoryArena::builder()
+        .capacity(4096)
+        .timing(true)
+        .build()
+        .unwrap();
+    let scope = timed.create_scope();
+    let _c = scope.alloc_zeroed::<f64>(4).unwrap();
+    assert!(timed.statistics().avg_allocation_time.is_some());
+    assert!(scope.statistics().scope_lifetime.is_some());
+}
+
+#[test]
+fn observers_see_every_event_in_order() {
+    #[derive(Default)]
+    struct Log(std::sync::Mutex<Vec<String>>);
+    impl ArenaObserver for Log {
+        fn on_allocation(&self, e: &rvf::arena::AllocationEvent) {
+            self.0
+                .lock()
+                .unwrap()
+                .push(format!("alloc {} @{}", e.bytes, e.scope_depth));
+        }
+        fn on_deallocation(&self, _p: std::ptr::NonNull<u8>, bytes: usize) {
+            self.0.lock().unwrap().push(format!("free {bytes}"));
+        }
+        fn on_scope_enter(&self, depth: usize) {
+            self.0.lock().unwrap().push(format!("enter {depth}"));
+        }
+        fn on_scope_exit(&self, depth: usize, s: &rvf::arena::ScopeStatistics) {
+            self.0
+                .lock()
+                .unwrap()
+                .push(format!("exit {depth} ({} allocs)", s.scope_allocations));
+        }
+    }
+    let log = Arc::new(Log::default());
+    let mut arena = MemoryArena::new(1024);
+    arena.add_observer(log.clone());
+    {
+        let s = arena.create_scope();
+        let v = s.alloc_zeroed::<f64>(2).unwrap();
+        {
+            let t = s.create_scope();
+            let _w = t.alloc_zeroed::<f32>(1).unwrap();
+        }
+        drop(v);
+    }
+    let got = log.0.lock().unwrap().clone();
+    assert_eq!(
+        got,
+        [
+            "enter 1",
+            "alloc 16 @1",
+            "enter 2",
+            "alloc 4 @2",
+            "free 4",
+            "exit 2 (1 allocs)",
+            "free 16",
+            "exit 1 (1 allocs)"
+        ]
+    );
+}
+
+#[test]
+fn an_observer_that_allocates_from_the_arena_does_not_recurse() {
+    struct Reentrant;
+    impl ArenaObserver for Reentrant {
+        fn on_allocation(&self, _e: &rvf::arena::AllocationEvent) {
+            // Allocating from the thread arena while it notifies: must not recurse.
+            ThreadLocalArena::with(|a| {
+                let _ = a.allocate(8, 8);
+            });
+        }
+    }
+    ThreadLocalArena::with(|_| {});
+    let mut arena = MemoryArena::new(1024);
+    arena.add_observer(Arc::new(Reentrant));
+    let scope = arena.create_scope();
+    assert!(scope.alloc_zeroed::<f64>(4).is_ok());
+}
+
+#[test]
+fn performance_and_leak_observers_report() {
+    let perf = Arc::new(PerformanceObserver::new());
+    let leaks = Arc::new(LeakObserver::new());
+    let arena = MemoryArena::builder()
+        .capacity(1 << 16)
+        .observer(perf.clone())
+        .observer(leaks.clone())
+        .build()
+        .unwrap();
+    {
+        let scope = arena.create_scope();
+        for _ in 0..100 {
+            let _t = scope.alloc_zeroed::<f64>(16).unwrap();
+        }
+        let raw = scope.allocate(24, 8).unwrap(); // never deallocated: a leak
+        let _ = raw;
+    }
+    let p = perf.report();
+    assert_eq!(p.allocations, 101);
+    assert_eq!(p.deallocations, 100);
+    assert_eq!(p.bytes_allocated, 100 * 128 + 24);
+    assert_eq!(p.largest_allocation, 128);
+    assert_eq!((p.scopes_entered, p.scopes_exited), (1, 1));
+    assert_eq!(p.latency_histogram.iter().sum::<u64>(), 101);
+    let r = leaks.reports();
+    assert_eq!(r.len(), 1);
+    assert_eq!(r[0].scope_depth, Some(1));
+    assert_eq!(r[0].allocations.len(), 1);
+    assert_eq!(r[0].allocations[0].1, 24);
+    let _ = arena.allocate(40, 8).unwrap();
+    drop(arena);
+    let r = leaks.reports();
+    assert_eq!(r.len(), 2);
+    assert_eq!(r[1].scope_depth, None);
+    assert_eq!(r[1].allocations[0].1, 40);
+}
+
+#[test]
+fn allocator_api_collections_live_in_a_scope() {
+    let arena = MemoryArena::new(256);
+    let scope = arena.create_scope();
+    let mut v: AVec<f64, &Scope> = AVec::new_in(&scope);
+    for i in 0..1000 {
+        v.push(i as f64);
+    }
+    assert_eq!(v.iter().sum::<f64>(), 499_500.0);
+    assert!(arena.owns(v.as_ptr().cast()));
+    let inner = scope.create_scope();
+    // Growing the outer collection while an inner scope lives is refused, not unsound.
+    assert!(v.try_reserve(100_000).is_err());
+    drop(inner);
+    v.try_reserve(10).unwrap();
+    drop(v);
+    drop(scope);
+    assert_eq!(arena.statistics().bytes_allocated, 0);
+
+    let mut w: AVec<u64, &MemoryArena> = AVec::new_in(&arena);
+    w.extend(0..100);
+    assert_eq!(w.len(), 100);
+    let s = arena.create_scope();
+    assert!(
+        w.try_reserve(10_000).is_err(),
+        "arena-level growth inside a scope"
+    );
+    drop(s);
+}
+
+#[test]
+fn thread_local_arenas_are_per_thread() {
+    ThreadLocalArena::set_thread_arena_capacity(1 << 16);
+    let handles: Vec<_> = (0..4)
+        .map(|k| {
+            std::thread::spawn(move || {
+                let data = vec![k as f64; 1000];
+                for _ in 0..50 {
+                    let s = ThreadLocalArena::clone(&data, |t| {
+                        t.scale_in_place(2.0);
+                        t.sum()
+                    })
+                    .unwrap();
+                    assert_eq!(s, 2000.0 * k as f64);
+                }
+                let st = ThreadLocalArena::statistics();
+                (st.total_allocations, st.peak_usage, st.total_capacity)
+            })
+        })
+        .collect();
+    for h in handles {
+        let (allocs, peak, cap) = h.join().unwrap();
+        assert_eq!(allocs, 50);
+        assert_eq!(peak, 8000);
+        assert_eq!(cap, 1 << 16);
+    }
+}
+
+#[test]
+fn memory_arena_is_send_but_not_sync() {
+    fn assert_send<T: Send>() {}
+    assert_send::<MemoryArena>();
+    // Not Sync: a type-level check that fails to compile if `MemoryArena: Sync`.
+    trait AmbiguousIfSync<A> {
+        fn some_item() {}
+    }
+    impl<T: ?Sized> AmbiguousIfSync<()> for T {}
+    impl<T: ?Sized + Sync> AmbiguousIfSync<u8> for T {}
+    <MemoryArena as AmbiguousIfSync<_>>::some_item();
+    <Scope<'static> as AmbiguousIfSync<_>>::some_item();
+    <ArenaVec<'static, f64> as AmbiguousIfSync<_>>::some_item();
+    let arena = MemoryArena::new(1024);
+    let moved = std::thread::spawn(move || {
+        let s = arena.create_scope();
+        let v = s.alloc_zeroed::<f64>(8).unwrap();
+        v.len()
+    });
+    assert_eq!(moved.join().unwrap(), 8);
+}
+
+#[test]
+fn estimate_arena_size_follows_the_spec() {
+    let x = vec![0.0_f64; 1000];
+    assert_eq!(rvf::arena::estimate_arena_size(&x, 5, 100), 4_000_000);
+    assert_eq!(
+        rvf::arena::estimate_arena_size(&x, usize::MAX, 2),
+        usize::MAX
+    );
+}
+
+#[test]
+fn arena_vec_supports_approx_comparisons() {
+    let arena = MemoryArena::new(1024);
+    let scope = arena.create_scope();
+    let a = scope.alloc_slice_copy(&[1.0, 2.0]).unwrap();
+    let b = scope.alloc_slice_copy(&[1.0 + 1e-12, 2.0]).unwrap();
+    approx::assert_relative_eq!(a, b, max_relative = 1e-10);
+    approx::assert_abs_diff_eq!(a, b, epsilon = 1e-10);
+    let c = scope.alloc_slice_copy(&[1.0]).unwrap();
+    assert!(approx::relative_ne!(a, c));
+    assert_eq!(format!("{a:?}"), "[1.0, 2.0]");
+}
