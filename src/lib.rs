@@ -37,6 +37,7 @@
 #![warn(missing_docs)]
 #![deny(unsafe_op_in_unsafe_fn)]
 
+pub mod adapters;
 pub mod arena;
 pub mod matrix;
 pub mod ops;

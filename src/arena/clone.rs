@@ -47,7 +47,9 @@ pub trait ArenaClone: RealVector {
     ///
     /// # Errors
     /// The arena errors of [`Scope::alloc_uninit`].
-    fn arena_clone<'s>(&self, scope: &'s Scope<'_>) -> Result<Self::Temp<'s>, ArenaError>;
+    fn arena_clone<'s>(&self, scope: &'s Scope<'_>) -> Result<Self::Temp<'s>, ArenaError>
+    where
+        Self: 's;
 }
 
 /// A deep copy of `v` in `scope`: RVF's `arena_clone(v, arena)`.
@@ -55,7 +57,7 @@ pub trait ArenaClone: RealVector {
 /// # Errors
 /// The arena errors of [`Scope::alloc_uninit`].
 #[inline]
-pub fn arena_clone<'s, V: ArenaClone + ?Sized>(
+pub fn arena_clone<'s, V: ArenaClone + ?Sized + 's>(
     v: &V,
     scope: &'s Scope<'_>,
 ) -> Result<V::Temp<'s>, ArenaError> {
@@ -120,7 +122,10 @@ macro_rules! impl_arena_clone_into_arena_vec {
         impl<$($gen)*> ArenaClone for $ty {
             type Temp<'s> = ArenaVec<'s, T> where Self: 's;
             #[inline]
-            fn arena_clone<'s>(&self, scope: &'s Scope<'_>) -> Result<ArenaVec<'s, T>, ArenaError> {
+            fn arena_clone<'s>(&self, scope: &'s Scope<'_>) -> Result<ArenaVec<'s, T>, ArenaError>
+            where
+                Self: 's,
+            {
                 copy_into_arena(self, scope)
             }
         }
@@ -147,7 +152,10 @@ macro_rules! impl_arena_clone_fallback {
             fn arena_clone<'s>(
                 &self,
                 _scope: &'s $crate::arena::Scope<'_>,
-            ) -> ::core::result::Result<$ty, $crate::arena::ArenaError> {
+            ) -> ::core::result::Result<$ty, $crate::arena::ArenaError>
+            where
+                Self: 's,
+            {
                 ::core::result::Result::Ok(::core::clone::Clone::clone(self))
             }
         }

@@ -215,7 +215,10 @@ impl<'a> Scope<'a> {
     /// # Errors
     /// As [`alloc_uninit`](Self::alloc_uninit).
     #[inline]
-    pub fn clone_of<V: ArenaClone + ?Sized>(&self, v: &V) -> Result<V::Temp<'_>, ArenaError> {
+    pub fn clone_of<'s, V: ArenaClone + ?Sized + 's>(
+        &'s self,
+        v: &V,
+    ) -> Result<V::Temp<'s>, ArenaError> {
         v.arena_clone(self)
     }
 

@@ -101,7 +101,7 @@ impl ThreadLocalArena {
     /// The arena errors of [`Scope::alloc_uninit`](super::Scope::alloc_uninit).
     pub fn clone<V, R>(v: &V, f: impl FnOnce(&mut V::Temp<'_>) -> R) -> Result<R, ArenaError>
     where
-        V: ArenaClone + ?Sized,
+        V: ArenaClone + ?Sized + 'static,
     {
         Self::scope(|scope| {
             let mut temp = scope.clone_of(v)?;

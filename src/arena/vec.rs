@@ -72,6 +72,26 @@ impl<'s, T: Copy> ArenaVec<'s, T> {
         unsafe { core::slice::from_raw_parts_mut(self.ptr.as_ptr(), self.len) }
     }
 
+    /// Turns the vector into a plain mutable slice that lives as long as its scope borrow.
+    /// Its space is then released only when the scope ends (not when the slice goes out of
+    /// use), like `Box::leak`.
+    ///
+    /// ```
+    /// use rvf::prelude::*;
+    /// let arena = MemoryArena::new(1024);
+    /// let scope = arena.create_scope();
+    /// let s: &mut [f64] = scope.alloc_zeroed::<f64>(4).unwrap().leak();
+    /// s[0] = 1.0;
+    /// assert_eq!(s, &[1.0, 0.0, 0.0, 0.0]);
+    /// ```
+    #[inline]
+    pub fn leak(self) -> &'s mut [T] {
+        let me = core::mem::ManuallyDrop::new(self);
+        // SAFETY: the memory stays valid for 's (constructor contract) and is exclusively owned
+        // by `me`, which is never dropped, so the returned borrow is the only access.
+        unsafe { core::slice::from_raw_parts_mut(me.ptr.as_ptr(), me.len) }
+    }
+
     /// The arena the elements live in.
     #[inline]
     pub fn arena(&self) -> &'s MemoryArena {

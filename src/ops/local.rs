@@ -87,6 +87,24 @@ impl<'a, S> Strided<'a, S> {
         }
     }
 
+    /// Element `i`.
+    ///
+    /// # Panics
+    /// If `i >= len()`.
+    #[inline]
+    pub fn get(&self, i: usize) -> S
+    where
+        S: Copy,
+    {
+        assert!(
+            i < self.len,
+            "Strided::get: index {i} out of bounds for length {}",
+            self.len
+        );
+        // SAFETY: `i < len`, so the element is inside the view.
+        unsafe { *self.ptr.as_ptr().offset(i as isize * self.stride) }
+    }
+
     /// Iterates over the elements in logical order.
     #[inline]
     pub fn iter(&self) -> StridedIter<'a, S> {
@@ -273,6 +291,21 @@ impl<'a, S> Local<'a, S> {
         match self {
             Local::Contiguous(s) => Local::Contiguous(&s[range]),
             Local::Strided(s) => Local::Strided(s.subview(range)),
+        }
+    }
+
+    /// Element `i`.
+    ///
+    /// # Panics
+    /// If `i >= len()`.
+    #[inline]
+    pub fn get(&self, i: usize) -> S
+    where
+        S: Copy,
+    {
+        match self {
+            Local::Contiguous(s) => s[i],
+            Local::Strided(s) => s.get(i),
         }
     }
 

@@ -1,0 +1,166 @@
+//! [`SolverError`]: every way a bundled algorithm can fail.
+
+use core::fmt;
+
+use rvf::arena::ArenaError;
+use rvf::DimensionMismatch;
+
+/// Why a solver or integrator stopped without a result.
+///
+/// Each variant carries the numbers needed to act on it: where the iteration got to, the
+/// residual reached, the offending value.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum SolverError {
+    /// The iteration limit was reached before the tolerance. The solution vector holds the
+    /// last iterate.
+    NotConverged {
+        /// Iterations performed.
+        iterations: usize,
+        /// Absolute residual norm reached.
+        residual: f64,
+        /// Residual relative to the right-hand side's norm.
+        relative_residual: f64,
+    },
+    /// A quantity that must be positive and finite was not, e.g. `pᵀAp ≤ 0` in CG (the
+    /// operator is not symmetric positive definite) or `rᵀM⁻¹r ≤ 0` (nor is the
+    /// preconditioner).
+    Breakdown {
+        /// Iteration at which it happened (1-based).
+        iteration: usize,
+        /// Which quantity, e.g. `"pᵀAp"`.
+        quantity: &'static str,
+        /// Its value.
+        value: f64,
+    },
+    /// Operands of incompatible sizes.
+    DimensionMismatch(DimensionMismatch),
+    /// An input contains NaN or ±∞.
+    NonFiniteInput {
+        /// Which input, e.g. `"b"`, `"x0"`, `"y0"`.
+        what: &'static str,
+    },
+    /// The state of an integration became NaN or ±∞.
+    NonFiniteState {
+        /// Step number (1-based) that produced it.
+        step: usize,
+        /// Time at the start of that step.
+        t: f64,
+    },
+    /// An adaptive integrator's step size fell below what the time resolution allows.
+    StepSizeUnderflow {
+        /// Time reached.
+        t: f64,
+        /// The step size that was too small.
+        h: f64,
+    },
+    /// A parameter outside its valid range (a negative tolerance, a zero step, …).
+    InvalidParameter {
+        /// The parameter's name.
+        name: &'static str,
+        /// Its value.
+        value: f64,
+        /// What it must satisfy.
+        requirement: &'static str,
+    },
+    /// The arena could not hold the solver's vectors.
+    Arena(ArenaError),
+}
+
+impl fmt::Display for SolverError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SolverError::NotConverged {
+                iterations,
+                residual,
+                relative_residual,
+            } => write!(
+                f,
+                "not converged after {iterations} iterations: residual {residual:.3e} \
+                 (relative {relative_residual:.3e})"
+            ),
+            SolverError::Breakdown {
+                iteration,
+                quantity,
+                value,
+            } => write!(
+                f,
+                "breakdown at iteration {iteration}: {quantity} = {value:e} (must be positive and \
+                 finite; is the operator symmetric positive definite?)"
+            ),
+            SolverError::DimensionMismatch(e) => write!(f, "{e}"),
+            SolverError::NonFiniteInput { what } => {
+                write!(f, "input {what} contains NaN or infinity")
+            }
+            SolverError::NonFiniteState { step, t } => {
+                write!(f, "state became NaN or infinite at step {step} (t = {t})")
+            }
+            SolverError::StepSizeUnderflow { t, h } => {
+                write!(f, "step size underflow at t = {t}: h = {h:e}")
+            }
+            SolverError::InvalidParameter {
+                name,
+                value,
+                requirement,
+            } => write!(f, "invalid parameter {name} = {value}: {requirement}"),
+            SolverError::Arena(e) => write!(f, "arena: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for SolverError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            SolverError::DimensionMismatch(e) => Some(e),
+            SolverError::Arena(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<ArenaError> for SolverError {
+    fn from(e: ArenaError) -> Self {
+        SolverError::Arena(e)
+    }
+}
+
+impl From<DimensionMismatch> for SolverError {
+    fn from(e: DimensionMismatch) -> Self {
+        SolverError::DimensionMismatch(e)
+    }
+}
+
+/// `Err(InvalidParameter)` unless `value` is finite and `>= 0`.
+pub(crate) fn non_negative(name: &'static str, value: f64) -> Result<(), SolverError> {
+    if value.is_finite() && value >= 0.0 {
+        Ok(())
+    } else {
+        Err(SolverError::InvalidParameter {
+            name,
+            value,
+            requirement: "must be finite and non-negative",
+        })
+    }
+}
+
+/// `Err(InvalidParameter)` unless `value` is finite and `> 0`.
+pub(crate) fn positive(name: &'static str, value: f64) -> Result<(), SolverError> {
+    if value.is_finite() && value > 0.0 {
+        Ok(())
+    } else {
+        Err(SolverError::InvalidParameter {
+            name,
+            value,
+            requirement: "must be finite and positive",
+        })
+    }
+}
+
+/// `Err(DimensionMismatch)` unless `expected == found`.
+pub(crate) fn same_dim(
+    operation: &'static str,
+    expected: usize,
+    found: usize,
+) -> Result<(), SolverError> {
+    rvf::ops::check_dims(operation, expected, found).map_err(SolverError::from)
+}
