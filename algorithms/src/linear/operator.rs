@@ -112,7 +112,13 @@ impl<S: Real, F: Fn(&[S], &mut [S])> LinearOperator<S> for FnOperator<F> {
         Y: RealVectorMut<Scalar = S> + ?Sized,
     {
         let xl = x.local();
-        check_apply("FnOperator", self.rows, self.cols, xl.len(), y.local_mut().len());
+        check_apply(
+            "FnOperator",
+            self.rows,
+            self.cols,
+            xl.len(),
+            y.local_mut().len(),
+        );
         let gathered: Vec<S>;
         let xs = match xl.as_slice() {
             Some(s) => s,
