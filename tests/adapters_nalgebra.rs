@@ -122,3 +122,35 @@ fn mismatched_dimensions_panic_with_both_sizes() {
     let mut y = DVector::<f64>::zeros(3);
     y.axpy_in_place(1.0, &DVector::<f64>::zeros(4));
 }
+
+/// A user newtype around a nalgebra vector gets every operation from `VectorWrapper`.
+#[derive(Clone, Debug)]
+struct Field(DVector<f64>);
+
+impl rvf::adapters::VectorWrapper for Field {
+    type Inner = DVector<f64>;
+    fn inner(&self) -> &DVector<f64> {
+        &self.0
+    }
+    fn inner_mut(&mut self) -> &mut DVector<f64> {
+        &mut self.0
+    }
+}
+
+#[test]
+fn a_newtype_around_dvector_gets_every_operation() {
+    let mut f = Field(DVector::from_vec(vec![3.0, 4.0]));
+    assert_eq!(f.dimension(), 2);
+    assert_eq!(f.l2norm(), 5.0);
+    f.axpy_in_place(2.0, &vec![1.0, 1.0]);
+    assert_eq!(f.0.as_slice(), &[5.0, 6.0]);
+    let g = Field(DVector::from_vec(vec![1.0, -1.0]));
+    assert_eq!(f.inner_product(&g), -1.0);
+    f.zip_in_place((&g,), |fi, [gi]| *fi *= gi);
+    assert_eq!(f.0.as_slice(), &[5.0, -6.0]);
+    let arena = MemoryArena::new(1024);
+    let scope = arena.create_scope();
+    let t = scope.clone_of(&f).unwrap();
+    assert!(arena.owns(t.as_ptr().cast()));
+    assert_eq!(t.as_slice(), f.0.as_slice());
+}

@@ -54,6 +54,13 @@ pub enum SolverError {
         /// The step size that was too small.
         h: f64,
     },
+    /// An adaptive integrator needed more steps than allowed.
+    MaxStepsExceeded {
+        /// Steps attempted (accepted and rejected).
+        steps: usize,
+        /// Time reached.
+        t: f64,
+    },
     /// A parameter outside its valid range (a negative tolerance, a zero step, …).
     InvalidParameter {
         /// The parameter's name.
@@ -97,6 +104,9 @@ impl fmt::Display for SolverError {
             }
             SolverError::StepSizeUnderflow { t, h } => {
                 write!(f, "step size underflow at t = {t}: h = {h:e}")
+            }
+            SolverError::MaxStepsExceeded { steps, t } => {
+                write!(f, "gave up after {steps} steps at t = {t}")
             }
             SolverError::InvalidParameter {
                 name,

@@ -1,4 +1,6 @@
 //! Conjugate gradient against known answers, bounds and error cases.
+// Reference computations are written as plain index loops on purpose: they are the independent check.
+#![allow(clippy::needless_range_loop)]
 
 use std::ops::ControlFlow;
 

@@ -1,4 +1,6 @@
 //! One generic CG on many vector types: the same problem gives the same iterates on `Vec`,
+// Reference computations are written as plain index loops on purpose: they are the independent check.
+#![allow(clippy::needless_range_loop)]
 //! nalgebra's `DVector` and ndarray's `Array1`, and a mock "distributed" vector proves every
 //! reduction inside the solver goes through the vector's reduction context.
 

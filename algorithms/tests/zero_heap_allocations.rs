@@ -1,4 +1,6 @@
 //! A counting global allocator proves CG and the integrators allocate nothing per iteration
+// Reference computations are written as plain index loops on purpose: they are the independent check.
+#![allow(clippy::needless_range_loop)]
 //! once set up.
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -74,5 +76,98 @@ fn cg_iterations_make_no_heap_allocation() {
             last - first,
             per_iteration.len()
         );
+    }
+}
+
+mod integrators {
+    use super::allocations;
+    use rvf::prelude::*;
+    use rvf_algorithms::linear::Poisson1d;
+    use rvf_algorithms::ode::{
+        dopri5, linear_implicit, rk4, velocity_verlet, Dopri5Params, FnSecondOrder, FnSystem,
+        ImplicitScheme,
+    };
+
+    fn system() -> FnSystem<impl Fn(f64, &[f64], &mut [f64])> {
+        FnSystem::new(64, |_t: f64, y: &[f64], dy: &mut [f64]| {
+            for i in 0..y.len() {
+                dy[i] = -y[i] + y[(i + 1) % y.len()] * 0.5;
+            }
+        })
+    }
+
+    #[test]
+    fn fixed_step_integrators_allocate_nothing_per_step() {
+        let arena = MemoryArena::new(1 << 16);
+        let mut y = vec![1.0; 64];
+        rk4(&system(), 0.0, 1e-3, 5, &mut y, &arena).unwrap(); // warm-up
+        let before = allocations();
+        rk4(&system(), 0.0, 1e-3, 1000, &mut y, &arena).unwrap();
+        assert_eq!(allocations() - before, 0, "rk4");
+
+        let spring = FnSecondOrder::new(64, |_t: f64, x: &[f64], a: &mut [f64]| {
+            for (ai, xi) in a.iter_mut().zip(x) {
+                *ai = -xi;
+            }
+        });
+        let (mut x, mut v) = (vec![1.0; 64], vec![0.0; 64]);
+        velocity_verlet(&spring, 0.0, 1e-3, 5, &mut x, &mut v, &arena).unwrap();
+        let before = allocations();
+        velocity_verlet(&spring, 0.0, 1e-3, 1000, &mut x, &mut v, &arena).unwrap();
+        assert_eq!(allocations() - before, 0, "velocity_verlet");
+
+        let a = Poisson1d::<f64>::new(64);
+        let none: Option<&fn(f64, &mut [f64])> = None;
+        let mut u = vec![1.0; 64];
+        linear_implicit(
+            &a,
+            none,
+            ImplicitScheme::CrankNicolson,
+            0.0,
+            1e-3,
+            3,
+            &mut u,
+            1e-10,
+            &arena,
+        )
+        .unwrap();
+        let before = allocations();
+        linear_implicit(
+            &a,
+            none,
+            ImplicitScheme::CrankNicolson,
+            0.0,
+            1e-3,
+            50,
+            &mut u,
+            1e-10,
+            &arena,
+        )
+        .unwrap();
+        assert_eq!(allocations() - before, 0, "linear_implicit");
+    }
+
+    #[test]
+    fn dopri5_allocates_nothing_per_step() {
+        let arena = MemoryArena::new(1 << 16);
+        let mut y = vec![1.0; 64];
+        let times: Vec<f64> = (1..=200).map(|k| k as f64 * 0.05).collect();
+        let mut counts = Vec::with_capacity(times.len());
+        let params = Dopri5Params {
+            rtol: 1e-9,
+            ..Default::default()
+        };
+        let stats = dopri5(
+            &system(),
+            0.0,
+            &mut y,
+            &times,
+            &params,
+            &arena,
+            |_, _: &Vec<f64>| counts.push(allocations()),
+        )
+        .unwrap();
+        assert!(stats.steps >= 200);
+        assert_eq!(counts.last().unwrap() - counts[0], 0);
     }
 }
