@@ -41,12 +41,16 @@ pub mod adapters;
 pub mod arena;
 pub mod matrix;
 pub mod ops;
+mod par;
+#[cfg(feature = "rayon")]
+pub mod parallel;
 mod scalar;
 pub mod vector;
 
 pub use matrix::{DenseMatrix, ShapeError};
 pub use num_traits;
 pub use ops::{CloneVector, DimensionMismatch, Local, LocalMut, RealVector, RealVectorMut};
+pub use par::Par;
 pub use scalar::Real;
 pub use vector::{CapacityError, StackVector};
 

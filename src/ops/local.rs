@@ -166,6 +166,33 @@ impl<'a, S> StridedMut<'a, S> {
         self.len == 0
     }
 
+    /// Splits into the elements before `mid` and from `mid` on: two disjoint views.
+    ///
+    /// # Panics
+    /// If `mid > len`.
+    #[inline]
+    pub fn split_at(self, mid: usize) -> (StridedMut<'a, S>, StridedMut<'a, S>) {
+        assert!(
+            mid <= self.len,
+            "StridedMut::split_at: {mid} > length {}",
+            self.len
+        );
+        let rest = if mid < self.len {
+            // SAFETY: `mid < len`, so the offset lands on an element of this view.
+            unsafe { self.ptr.as_ptr().offset(mid as isize * self.stride) }
+        } else {
+            self.ptr.as_ptr()
+        };
+        // SAFETY: the two index sets `0..mid` and `mid..len` are disjoint subsets of this
+        // view's elements, which `self` (consumed) borrowed exclusively for 'a.
+        unsafe {
+            (
+                StridedMut::from_raw_parts(self.ptr.as_ptr(), mid, self.stride),
+                StridedMut::from_raw_parts(rest, self.len - mid, self.stride),
+            )
+        }
+    }
+
     /// Reborrows as a read-only view.
     #[inline]
     pub fn as_strided(&self) -> Strided<'_, S> {
@@ -336,7 +363,25 @@ pub enum LocalMut<'a, S> {
     Strided(StridedMut<'a, S>),
 }
 
-impl<S> LocalMut<'_, S> {
+impl<'a, S> LocalMut<'a, S> {
+    /// Splits into the elements before `mid` and from `mid` on.
+    ///
+    /// # Panics
+    /// If `mid > len()`.
+    #[inline]
+    pub fn split_at(self, mid: usize) -> (LocalMut<'a, S>, LocalMut<'a, S>) {
+        match self {
+            LocalMut::Contiguous(s) => {
+                let (a, b) = s.split_at_mut(mid);
+                (LocalMut::Contiguous(a), LocalMut::Contiguous(b))
+            }
+            LocalMut::Strided(s) => {
+                let (a, b) = s.split_at(mid);
+                (LocalMut::Strided(a), LocalMut::Strided(b))
+            }
+        }
+    }
+
     /// Number of local elements.
     #[inline]
     pub fn len(&self) -> usize {
@@ -453,6 +498,24 @@ mod tests {
             *x = -1.0;
         }
         assert_eq!(data, [1.0, -1.0, 1.0, -1.0, 1.0, -1.0]);
+    }
+
+    #[test]
+    fn split_strided_views_are_disjoint_and_cover_everything() {
+        let mut data = [0.0; 12];
+        // SAFETY: indices 0, 3, 6, 9 are in bounds and distinct.
+        let all = unsafe { StridedMut::from_raw_parts(data.as_mut_ptr(), 4, 3) };
+        let (mut a, mut b) = all.split_at(1);
+        a.iter_mut().for_each(|v| *v = 1.0);
+        b.iter_mut().for_each(|v| *v = 2.0);
+        assert_eq!(
+            data,
+            [1.0, 0.0, 0.0, 2.0, 0.0, 0.0, 2.0, 0.0, 0.0, 2.0, 0.0, 0.0]
+        );
+        // SAFETY: as above.
+        let all = unsafe { StridedMut::from_raw_parts(data.as_mut_ptr(), 4, 3) };
+        let (a, b) = all.split_at(4);
+        assert_eq!((a.len(), b.len()), (4, 0));
     }
 
     #[test]
