@@ -13,7 +13,7 @@ use std::time::Instant;
 use plotters::prelude::*;
 use rvf::prelude::*;
 use rvf_algorithms::linear::Poisson2d;
-use rvf_algorithms::ode::{linear_implicit, ImplicitScheme};
+use rvf_algorithms::ode::{linear_implicit, ImplicitParams, ImplicitScheme};
 
 fn main() {
     let mut positional = Vec::new();
@@ -54,12 +54,15 @@ fn main() {
     let stats = linear_implicit(
         &a,
         none,
-        ImplicitScheme::CrankNicolson,
         0.0,
         dt,
         steps,
         &mut u,
-        1e-10,
+        &ImplicitParams {
+            scheme: ImplicitScheme::CrankNicolson,
+            cg_tol: 1e-10,
+            ..Default::default()
+        },
         &arena,
     )
     .expect("Crank–Nicolson");
@@ -100,12 +103,15 @@ fn main() {
     linear_implicit(
         &a,
         Some(&source),
-        ImplicitScheme::CrankNicolson,
         0.0,
         dt,
         steps,
         &mut u,
-        1e-10,
+        &ImplicitParams {
+            scheme: ImplicitScheme::CrankNicolson,
+            cg_tol: 1e-10,
+            ..Default::default()
+        },
         &arena,
     )
     .expect("Crank–Nicolson with source");

@@ -9,7 +9,7 @@ use rvf::prelude::*;
 use rvf_algorithms::linear::Poisson1d;
 use rvf_algorithms::ode::{
     dopri5, explicit_euler, linear_implicit, rk4, velocity_verlet, Dopri5Params, FirstOrderForm,
-    FnSecondOrder, FnSystem, ImplicitScheme,
+    FnSecondOrder, FnSystem, ImplicitParams, ImplicitScheme,
 };
 use rvf_algorithms::SolverError;
 
@@ -225,8 +225,21 @@ fn implicit_schemes_are_stable_far_above_the_explicit_limit() {
         ),
     ] {
         let mut u = u0.clone();
-        let stats =
-            linear_implicit(&a, none, scheme, 0.0, dt, steps, &mut u, 1e-12, &arena).unwrap();
+        let stats = linear_implicit(
+            &a,
+            none,
+            0.0,
+            dt,
+            steps,
+            &mut u,
+            &ImplicitParams {
+                scheme,
+                cg_tol: 1e-12,
+                ..Default::default()
+            },
+            &arena,
+        )
+        .unwrap();
         // The mode is an eigenvector: each step multiplies it by the scheme's amplification
         // factor, known in closed form.
         let expected = factor.powi(steps as i32);
@@ -263,12 +276,15 @@ fn crank_nicolson_with_forcing_converges_to_the_steady_state() {
     linear_implicit(
         &a,
         Some(&one),
-        ImplicitScheme::BackwardEuler,
         0.0,
         0.05,
         200,
         &mut u,
-        1e-12,
+        &ImplicitParams {
+            scheme: ImplicitScheme::BackwardEuler,
+            cg_tol: 1e-12,
+            ..Default::default()
+        },
         &arena,
     )
     .unwrap();

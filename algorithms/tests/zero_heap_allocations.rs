@@ -85,7 +85,7 @@ mod integrators {
     use rvf_algorithms::linear::Poisson1d;
     use rvf_algorithms::ode::{
         dopri5, linear_implicit, rk4, velocity_verlet, Dopri5Params, FnSecondOrder, FnSystem,
-        ImplicitScheme,
+        ImplicitParams, ImplicitScheme,
     };
 
     fn system() -> FnSystem<impl Fn(f64, &[f64], &mut [f64])> {
@@ -122,12 +122,15 @@ mod integrators {
         linear_implicit(
             &a,
             none,
-            ImplicitScheme::CrankNicolson,
             0.0,
             1e-3,
             3,
             &mut u,
-            1e-10,
+            &ImplicitParams {
+                scheme: ImplicitScheme::CrankNicolson,
+                cg_tol: 1e-10,
+                ..Default::default()
+            },
             &arena,
         )
         .unwrap();
@@ -135,12 +138,15 @@ mod integrators {
         linear_implicit(
             &a,
             none,
-            ImplicitScheme::CrankNicolson,
             0.0,
             1e-3,
             50,
             &mut u,
-            1e-10,
+            &ImplicitParams {
+                scheme: ImplicitScheme::CrankNicolson,
+                cg_tol: 1e-10,
+                ..Default::default()
+            },
             &arena,
         )
         .unwrap();

@@ -4,7 +4,7 @@ use core::fmt;
 use core::ops::ControlFlow;
 
 use rvf::arena::{ArenaClone, ArenaStatistics, MemoryArena};
-use rvf::{Real, RealVector, RealVectorMut};
+use rvf::{Par, Real, RealVector, RealVectorMut};
 
 use super::operator::LinearOperator;
 use super::preconditioner::{Identity, Preconditioner};
@@ -43,6 +43,9 @@ pub struct CgParams<'c, S> {
     pub record_history: bool,
     /// Called after every iteration; may stop the solve early. Default `None`.
     pub callback: Option<CgCallback<'c, S>>,
+    /// Sequential or rayon-parallel vector operations and operator applications. The iterates
+    /// are bitwise the same either way. Default [`Par::Seq`].
+    pub par: Par,
 }
 
 impl<S: Real> Default for CgParams<'_, S> {
@@ -53,6 +56,7 @@ impl<S: Real> Default for CgParams<'_, S> {
             max_iter: None,
             record_history: false,
             callback: None,
+            par: Par::Seq,
         }
     }
 }
@@ -65,6 +69,7 @@ impl<S: Real> fmt::Debug for CgParams<'_, S> {
             .field("max_iter", &self.max_iter)
             .field("record_history", &self.record_history)
             .field("callback", &self.callback.as_ref().map(|_| "FnMut"))
+            .field("par", &self.par)
             .finish()
     }
 }
@@ -316,6 +321,7 @@ where
     }
     let tol = (params.rel_tol * bnorm).max(params.abs_tol);
 
+    let par = params.par;
     let outer = arena.create_scope();
     let mut r = outer.clone_of(b)?;
     let mut ap = outer.clone_of(b)?;
@@ -327,21 +333,21 @@ where
     };
 
     // r ← b − A·x
-    a.apply(x, &mut ap);
-    r.axpy_in_place(-S::one(), &ap);
+    a.apply_par(par, x, &mut ap);
+    par.axpy(&mut r, -S::one(), &ap);
 
-    let mut rr = r.l2norm_squared();
+    let mut rr = par.l2norm_squared(&r);
     let mut rnorm = rr.sqrt();
     // z ← M⁻¹r, p ← z, rz ← rᵀz
     let mut rz = match z.as_mut() {
         None => {
-            p.copy_from(&r);
+            par.copy(&mut p, &r);
             rr
         }
         Some(z) => {
             m.apply(&r, z);
-            p.copy_from(z);
-            r.inner_product(z)
+            par.copy(&mut p, z);
+            par.inner_product(&r, z)
         }
     };
     if params.record_history {
@@ -354,9 +360,9 @@ where
             // Confirm on the true residual, a temporary of this iteration's scope.
             let scope = outer.create_scope();
             let mut t = scope.clone_of(b)?;
-            a.apply(x, &mut ap);
-            t.axpy_in_place(-S::one(), &ap);
-            let true_rr = t.l2norm_squared();
+            a.apply_par(par, x, &mut ap);
+            par.axpy(&mut t, -S::one(), &ap);
+            let true_rr = par.l2norm_squared(&t);
             let true_norm = true_rr.sqrt();
             if true_norm <= tol {
                 return Ok(CgResult {
@@ -369,18 +375,18 @@ where
             }
             // The recursive residual drifted from the true one: replace it and restart the
             // search direction.
-            r.copy_from(&t);
+            par.copy(&mut r, &t);
             rr = true_rr;
             rnorm = true_norm;
             rz = match z.as_mut() {
                 None => {
-                    p.copy_from(&r);
+                    par.copy(&mut p, &r);
                     rr
                 }
                 Some(z) => {
                     m.apply(&r, z);
-                    p.copy_from(z);
-                    r.inner_product(z)
+                    par.copy(&mut p, z);
+                    par.inner_product(&r, z)
                 }
             };
         }
@@ -393,8 +399,8 @@ where
         }
         k += 1;
 
-        a.apply(&p, &mut ap);
-        let pap = p.inner_product(&ap);
+        a.apply_par(par, &p, &mut ap);
+        let pap = par.inner_product(&p, &ap);
         if !(pap > S::zero() && pap.is_finite()) {
             return Err(SolverError::Breakdown {
                 iteration: k,
@@ -410,9 +416,9 @@ where
             });
         }
         let alpha = rz / pap;
-        x.axpy_in_place(alpha, &p);
-        r.axpy_in_place(-alpha, &ap);
-        rr = r.l2norm_squared();
+        par.axpy(x, alpha, &p);
+        par.axpy(&mut r, -alpha, &ap);
+        rr = par.l2norm_squared(&r);
         rnorm = rr.sqrt();
         if params.record_history {
             history.push(rnorm / bnorm);
@@ -440,13 +446,13 @@ where
         let rz_new = match z.as_mut() {
             None => {
                 let beta = rr / rz;
-                p.axpby_in_place(S::one(), &r, beta);
+                par.axpby(&mut p, S::one(), &r, beta);
                 rr
             }
             Some(z) => {
                 m.apply(&r, z);
-                let rz_new = r.inner_product(z);
-                p.axpby_in_place(S::one(), z, rz_new / rz);
+                let rz_new = par.inner_product(&r, z);
+                par.axpby(&mut p, S::one(), z, rz_new / rz);
                 rz_new
             }
         };

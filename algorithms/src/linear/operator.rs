@@ -1,7 +1,7 @@
 //! [`LinearOperator`]: `y ← A·x` for matrices and matrix-free operators.
 
 use rvf::ops::{kernels, Local, LocalMut};
-use rvf::{DenseMatrix, Real, RealVector, RealVectorMut};
+use rvf::{DenseMatrix, Par, Real, RealVector, RealVectorMut};
 
 /// A linear map `A: ℝⁿ → ℝᵐ`, applied in place as `y ← A·x`.
 ///
@@ -23,6 +23,20 @@ pub trait LinearOperator<S: Real> {
         X: RealVector<Scalar = S> + ?Sized,
         Y: RealVectorMut<Scalar = S> + ?Sized;
 
+    /// `y ← A·x` with the parallelism `par`. Operators with a parallel kernel (the Poisson
+    /// stencils) override this; the default is [`apply`](Self::apply).
+    ///
+    /// # Panics
+    /// As [`apply`](Self::apply).
+    fn apply_par<X, Y>(&self, par: Par, x: &X, y: &mut Y)
+    where
+        X: RealVector<Scalar = S> + ?Sized,
+        Y: RealVectorMut<Scalar = S> + ?Sized,
+    {
+        let _ = par;
+        self.apply(x, y)
+    }
+
     /// The diagonal `[A₀₀, A₁₁, …]`, if the operator can give it (for Jacobi
     /// preconditioning). `None` by default.
     fn diagonal(&self) -> Option<Vec<S>> {
@@ -43,6 +57,13 @@ impl<S: Real, A: LinearOperator<S> + ?Sized> LinearOperator<S> for &A {
         Y: RealVectorMut<Scalar = S> + ?Sized,
     {
         (**self).apply(x, y)
+    }
+    fn apply_par<X, Y>(&self, par: Par, x: &X, y: &mut Y)
+    where
+        X: RealVector<Scalar = S> + ?Sized,
+        Y: RealVectorMut<Scalar = S> + ?Sized,
+    {
+        (**self).apply_par(par, x, y)
     }
     fn diagonal(&self) -> Option<Vec<S>> {
         (**self).diagonal()

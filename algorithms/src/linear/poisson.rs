@@ -2,7 +2,7 @@
 //! homogeneous Dirichlet boundaries) on the unit interval and square.
 
 use rvf::ops::LocalMut;
-use rvf::{Real, RealVector, RealVectorMut};
+use rvf::{Par, Real, RealVector, RealVectorMut};
 
 use super::operator::{check_apply, LinearOperator};
 
@@ -197,6 +197,37 @@ impl<S: Real> LinearOperator<S> for Poisson2d<S> {
                 }
             }
         }
+    }
+    fn apply_par<X, Y>(&self, par: Par, x: &X, y: &mut Y)
+    where
+        X: RealVector<Scalar = S> + ?Sized,
+        Y: RealVectorMut<Scalar = S> + ?Sized,
+    {
+        #[cfg(feature = "rayon")]
+        if par == Par::Rayon && self.nx * self.ny >= rvf::parallel::PARALLEL_THRESHOLD {
+            let n = self.nx * self.ny;
+            let xl = x.local();
+            let mut yl = y.local_mut();
+            check_apply("Poisson2d", n, n, xl.len(), yl.len());
+            if let (Some(xs), LocalMut::Contiguous(ys)) = (xl.as_slice(), &mut yl) {
+                use rayon::prelude::*;
+                // Blocks of grid rows, each written by one task; every row reads only `x`.
+                let rows_per_task = (16 * 1024 / self.nx.max(1)).max(1);
+                ys[..n]
+                    .par_chunks_mut(rows_per_task * self.nx)
+                    .enumerate()
+                    .for_each(|(t, chunk)| {
+                        let first = t * rows_per_task;
+                        for (dj, row) in chunk.chunks_mut(self.nx).enumerate() {
+                            let base = (first + dj) * self.nx;
+                            self.row(first + dj, |k| xs[k], |k, v| row[k - base] = v);
+                        }
+                    });
+                return;
+            }
+        }
+        let _ = par;
+        self.apply(x, y)
     }
     fn diagonal(&self) -> Option<Vec<S>> {
         let two = S::from_f64_lossy(2.0);

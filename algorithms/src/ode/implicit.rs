@@ -3,7 +3,7 @@
 
 use rvf::arena::{ArenaClone, MemoryArena};
 use rvf::ops::LocalMut;
-use rvf::{Real, RealVector, RealVectorMut};
+use rvf::{Par, Real, RealVector, RealVectorMut};
 
 use super::explicit::{check_start, check_state, to_f64};
 use super::stats::IntegrationStats;
@@ -35,6 +35,14 @@ impl<S: Real, A: LinearOperator<S> + ?Sized> LinearOperator<S> for ShiftedOperat
         self.a.apply(x, y);
         y.axpby_in_place(S::one(), x, self.c);
     }
+    fn apply_par<X, Y>(&self, par: Par, x: &X, y: &mut Y)
+    where
+        X: RealVector<Scalar = S> + ?Sized,
+        Y: RealVectorMut<Scalar = S> + ?Sized,
+    {
+        self.a.apply_par(par, x, y);
+        par.axpby(y, S::one(), x, self.c);
+    }
     fn diagonal(&self) -> Option<Vec<S>> {
         self.a
             .diagonal()
@@ -50,6 +58,28 @@ pub enum ImplicitScheme {
     /// `(I + dt/2·A)·yₙ₊₁ = (I − dt/2·A)·yₙ + dt/2·(g(tₙ) + g(tₙ₊₁))`: second order,
     /// A-stable.
     CrankNicolson,
+}
+
+/// Parameters of [`linear_implicit`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ImplicitParams<S> {
+    /// The scheme. Default [`ImplicitScheme::CrankNicolson`].
+    pub scheme: ImplicitScheme,
+    /// Relative tolerance of each step's CG solve. Default `1e-10`.
+    pub cg_tol: S,
+    /// Sequential or rayon-parallel vector operations and operator applications. Default
+    /// [`Par::Seq`].
+    pub par: Par,
+}
+
+impl<S: Real> Default for ImplicitParams<S> {
+    fn default() -> Self {
+        Self {
+            scheme: ImplicitScheme::CrankNicolson,
+            cg_tol: S::from_f64_lossy(1e-10),
+            par: Par::Seq,
+        }
+    }
 }
 
 /// Writes `g(t)` into `out` through the slice-based forcing closure.
@@ -72,7 +102,7 @@ fn eval_forcing<S: Real, O: RealVectorMut<Scalar = S> + ?Sized>(
 
 /// Advances `y' = −A·y + g(t)` by `steps` implicit steps of size `dt` from `t0`. Each step
 /// solves one SPD system `(I + c·A)·y = r` by CG (started from the previous state) to the
-/// relative tolerance `cg_tol`. `forcing`, if given, writes `g(t)` into a slice.
+/// relative tolerance `params.cg_tol`. `forcing`, if given, writes `g(t)` into a slice.
 ///
 /// Stable for any `dt`, unlike explicit methods on diffusion (whose limit is
 /// `dt ≤ 2/λ_max(A)`). The step's temporaries live in a per-step scope of `arena`.
@@ -80,7 +110,7 @@ fn eval_forcing<S: Real, O: RealVectorMut<Scalar = S> + ?Sized>(
 /// ```
 /// use rvf::prelude::*;
 /// use rvf_algorithms::linear::Poisson1d;
-/// use rvf_algorithms::ode::{linear_implicit, ImplicitScheme};
+/// use rvf_algorithms::ode::{linear_implicit, ImplicitParams};
 /// let n = 50;
 /// let a = Poisson1d::<f64>::new(n); // u_t = u_xx, fixed ends
 /// let h = 1.0 / (n + 1) as f64;
@@ -89,8 +119,8 @@ fn eval_forcing<S: Real, O: RealVectorMut<Scalar = S> + ?Sized>(
 /// let no_forcing: Option<&fn(f64, &mut [f64])> = None;
 /// // dt is 100× the explicit stability limit h²/2.
 /// let dt = 50.0 * h * h;
-/// linear_implicit(&a, no_forcing, ImplicitScheme::CrankNicolson, 0.0, dt, 20, &mut u, 1e-12, &arena)
-///     .unwrap();
+/// let params = ImplicitParams { cg_tol: 1e-12, ..Default::default() }; // Crank–Nicolson
+/// linear_implicit(&a, no_forcing, 0.0, dt, 20, &mut u, &params, &arena).unwrap();
 /// let t = 20.0 * dt;
 /// let decay = (-std::f64::consts::PI.powi(2) * t).exp();
 /// assert!((u[n / 2] - decay).abs() < 1e-3);
@@ -104,12 +134,11 @@ fn eval_forcing<S: Real, O: RealVectorMut<Scalar = S> + ?Sized>(
 pub fn linear_implicit<S, A, G, V>(
     a: &A,
     forcing: Option<&G>,
-    scheme: ImplicitScheme,
     t0: S,
     dt: S,
     steps: usize,
     y: &mut V,
-    cg_tol: S,
+    params: &ImplicitParams<S>,
     arena: &MemoryArena,
 ) -> Result<IntegrationStats<S>, SolverError>
 where
@@ -119,7 +148,8 @@ where
     V: RealVectorMut<Scalar = S> + ArenaClone + ?Sized,
 {
     check_start("linear_implicit", a.nrows(), y, dt)?;
-    non_negative("cg_tol", to_f64(cg_tol))?;
+    non_negative("cg_tol", to_f64(params.cg_tol))?;
+    let (scheme, par) = (params.scheme, params.par);
     let half = S::from_f64_lossy(0.5);
     let c = match scheme {
         ImplicitScheme::BackwardEuler => dt,
@@ -134,29 +164,30 @@ where
         let mut next = scope.clone_of(y)?;
         if scheme == ImplicitScheme::CrankNicolson {
             let mut ay = scope.clone_of(y)?;
-            a.apply(&next, &mut ay);
-            y.axpy_in_place(-c, &ay);
+            a.apply_par(par, &next, &mut ay);
+            par.axpy(y, -c, &ay);
         }
         if let Some(g) = forcing {
             let mut gv = scope.clone_of(y)?;
             eval_forcing(g, t + dt, &mut gv);
             match scheme {
-                ImplicitScheme::BackwardEuler => y.axpy_in_place(dt, &gv),
+                ImplicitScheme::BackwardEuler => par.axpy(y, dt, &gv),
                 ImplicitScheme::CrankNicolson => {
-                    y.axpy_in_place(c, &gv);
+                    par.axpy(y, c, &gv);
                     eval_forcing(g, t, &mut gv);
-                    y.axpy_in_place(c, &gv);
+                    par.axpy(y, c, &gv);
                 }
             }
             stats.evaluations += 1 + usize::from(scheme == ImplicitScheme::CrankNicolson);
         }
-        let mut params = CgParams {
-            rel_tol: cg_tol,
+        let mut cg = CgParams {
+            rel_tol: params.cg_tol,
+            par,
             ..Default::default()
         };
-        let solved = solve_in(arena, &shifted, &Identity, &*y, &mut next, &mut params)?;
+        let solved = solve_in(arena, &shifted, &Identity, &*y, &mut next, &mut cg)?;
         stats.linear_iterations += solved.iterations;
-        y.copy_from(&next);
+        par.copy(y, &next);
         check_state(y, step, t)?;
         stats.steps = step;
     }

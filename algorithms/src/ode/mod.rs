@@ -16,7 +16,7 @@ mod verlet;
 
 pub use dopri5::{dopri5, Dopri5Params};
 pub use explicit::{explicit_euler, rk4};
-pub use implicit::{linear_implicit, ImplicitScheme, ShiftedOperator};
+pub use implicit::{linear_implicit, ImplicitParams, ImplicitScheme, ShiftedOperator};
 pub use stats::IntegrationStats;
 pub use system::{FirstOrderForm, FnSecondOrder, FnSystem, OdeSystem, SecondOrderSystem};
 pub use verlet::velocity_verlet;
