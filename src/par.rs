@@ -23,7 +23,9 @@ pub enum Par {
     #[default]
     Seq,
     /// On rayon's global thread pool (feature `rayon`), for vectors of at least
-    /// [`PARALLEL_THRESHOLD`](crate::parallel::PARALLEL_THRESHOLD) elements.
+    /// [`PARALLEL_THRESHOLD`](crate::parallel::PARALLEL_THRESHOLD) elements (memory-bound
+    /// operations) or [`PARALLEL_MAP_THRESHOLD`](crate::parallel::PARALLEL_MAP_THRESHOLD)
+    /// (maps and stencils).
     #[cfg(feature = "rayon")]
     Rayon,
 }

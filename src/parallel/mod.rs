@@ -19,10 +19,18 @@ mod ops;
 pub use ensemble::{ensemble, thread_arena_statistics};
 pub use ops::{ParRealVector, ParRealVectorMut};
 
-/// Vectors shorter than this run the `par_` operations sequentially.
+/// Vectors shorter than this run the memory-bound `par_` operations (reductions, axpy, axpby,
+/// add, scale, copy, fill) sequentially.
 ///
-/// Measured on 2 cores (`benches/parallel.rs`): at 10⁴ elements splitting an axpy or a dot
-/// product costs more than it gains; from a few times 10⁴ on, two threads help on in-cache
-/// data, and streaming memory-bound data gains little beyond that. 2¹⁵ elements (256 KiB of
-/// `f64`) is the crossover.
-pub const PARALLEL_THRESHOLD: usize = 1 << 15;
+/// Measured on this project's 2-core machine (`benches/parallel.rs` and a sweep of sizes):
+/// two threads were slower than one at 6.6·10⁴ and 1.3·10⁵ elements (a dot product 30 µs
+/// against 20 µs: the fork-join costs more than the work), about even at 2.6·10⁵, and
+/// 1.6–1.8× faster at 10⁶ and 2× at 1.6·10⁷. 2¹⁹ elements (4 MiB of `f64`) is the crossover.
+pub const PARALLEL_THRESHOLD: usize = 1 << 19;
+
+/// Vectors shorter than this run the `par_` element-wise maps with a user function
+/// (`par_unary_in_place`, `par_binary_in_place`) sequentially. A map that computes something
+/// (an `exp`, a stencil row) is compute-bound and gains from a second thread much earlier:
+/// measured no gain at 3.3·10⁴ elements, 1.2× at 6.6·10⁴, 1.5× at 2.6·10⁵ and 1.8× at 10⁶.
+/// 2¹⁶ elements is the crossover.
+pub const PARALLEL_MAP_THRESHOLD: usize = 1 << 16;

@@ -1,7 +1,7 @@
 //! The `par_` operations as extension traits of every vector.
 
 use super::kernels::{par_fold1, par_map_mut, par_reduce1, par_reduce2, par_zip_mut};
-use super::PARALLEL_THRESHOLD;
+use super::{PARALLEL_MAP_THRESHOLD, PARALLEL_THRESHOLD};
 use crate::ops::{assert_dims, check_dims, DimensionMismatch, RealVector, RealVectorMut};
 use num_traits::Zero;
 
@@ -197,7 +197,7 @@ pub trait ParRealVectorMut: RealVectorMut {
         F: Fn(Self::Scalar) -> Self::Scalar + Sync,
     {
         let y = self.local_mut();
-        if y.len() < PARALLEL_THRESHOLD {
+        if y.len() < PARALLEL_MAP_THRESHOLD {
             return self.unary_in_place(f);
         }
         par_map_mut(y, &|v: &mut Self::Scalar| *v = f(*v));
@@ -215,7 +215,7 @@ pub trait ParRealVectorMut: RealVectorMut {
     {
         let (y, xl) = (self.local_mut(), x.local());
         assert_dims("par_binary_in_place", y.len(), xl.len());
-        if y.len() < PARALLEL_THRESHOLD {
+        if y.len() < PARALLEL_MAP_THRESHOLD {
             return self.binary_in_place(x, f);
         }
         par_zip_mut(y, xl, &|p: &mut Self::Scalar, q| *p = f(*p, q));
