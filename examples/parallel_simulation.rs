@@ -64,34 +64,58 @@ fn heat(n: usize, par: Par, steps: usize, arena: &MemoryArena) -> (Vec<f64>, usi
             (-((x - 0.5).powi(2) + (y - 0.5).powi(2)) / 0.01).exp()
         })
         .collect();
-    let arena = MemoryArena::new(8 * n * n * 8);
     let none: Option<&fn(f64, &mut [f64])> = None;
     let params = ImplicitParams {
         par,
         ..Default::default()
     };
-    linear_implicit(&a, none, 0.0, 2e-5, STEPS, &mut u, &params, &arena).expect("heat equation");
-    u
+    let stats =
+        linear_implicit(&a, none, 0.0, 2e-4, steps, &mut u, &params, arena).expect("heat equation");
+    (u, stats.linear_iterations)
 }
 
 fn main() {
     let mut args = std::env::args().skip(1);
     let members: usize = args
         .next()
-        .map(|s| s.parse().expect("MEMBERS"))
+        .map(|s| s.parse().expect("MEMBERS must be a count"))
         .unwrap_or(256);
     let grid: usize = args
         .next()
-        .map(|s| s.parse().expect("GRID"))
+        .map(|s| s.parse().expect("GRID must be a grid size"))
         .unwrap_or(1024);
+    assert!(members >= 1, "MEMBERS must be at least 1");
+    assert!(grid >= 1, "GRID must be at least 1");
     let threads = rayon::current_num_threads();
+    println!("parallel_simulation: {threads} rayon threads");
+
+    // One arena for both runs, warmed by a first step: the timings then measure the solver,
+    // not the operating system handing out fresh pages.
+    let arena = MemoryArena::new(8 * grid * grid * std::mem::size_of::<f64>());
+    heat(grid, Par::Seq, 1, &arena);
+    let start = Instant::now();
+    let (useq, cg_iterations) = heat(grid, Par::Seq, STEPS, &arena);
+    let t1 = start.elapsed().as_secs_f64();
+    let start = Instant::now();
+    let (upar, _) = heat(grid, Par::Rayon, STEPS, &arena);
+    let tp = start.elapsed().as_secs_f64();
+    assert_eq!(useq, upar, "deterministic reductions: the same bits");
+    println!(
+        "  heat equation: {grid}×{grid} grid, {STEPS} Crank–Nicolson steps, {cg_iterations} CG iterations"
+    );
+    println!(
+        "    Par::Seq {:.1} ms, Par::Rayon {:.1} ms: {:.2e} unknown-steps/s, speedup {:.2}× (bitwise equal)",
+        t1 * 1e3,
+        tp * 1e3,
+        (grid * grid * STEPS) as f64 / tp,
+        t1 / tp
+    );
+    println!("    peak temperature {:.6}", upar.max().unwrap_or(0.0));
+
     let one = rayon::ThreadPoolBuilder::new()
         .num_threads(1)
         .build()
         .expect("a 1-thread pool");
-
-    println!("parallel_simulation: {threads} rayon threads");
-
     let start = Instant::now();
     let serial = one.install(|| sweep(members));
     let t1 = start.elapsed().as_secs_f64();
@@ -121,27 +145,4 @@ fn main() {
             stats.total_allocations, stats.peak_usage, stats.total_capacity, stats.fragmentation_ratio
         );
     }
-
-    // One arena for both runs, warmed by a first step: the timings then measure the solver,
-    // not the operating system handing out fresh pages.
-    let arena = MemoryArena::new(8 * grid * grid * std::mem::size_of::<f64>());
-    heat(grid, Par::Seq, 1, &arena);
-    let start = Instant::now();
-    let (useq, cg_iterations) = heat(grid, Par::Seq, STEPS, &arena);
-    let t1 = start.elapsed().as_secs_f64();
-    let start = Instant::now();
-    let (upar, _) = heat(grid, Par::Rayon, STEPS, &arena);
-    let tp = start.elapsed().as_secs_f64();
-    assert_eq!(useq, upar, "deterministic reductions: the same bits");
-    println!(
-        "  heat equation: {grid}×{grid} grid, {STEPS} Crank–Nicolson steps, {cg_iterations} CG iterations"
-    );
-    println!(
-        "    Par::Seq {:.1} ms, Par::Rayon {:.1} ms: {:.2e} unknown-steps/s, speedup {:.2}× (bitwise equal)",
-        t1 * 1e3,
-        tp * 1e3,
-        (grid * grid * STEPS) as f64 / tp,
-        t1 / tp
-    );
-    println!("    peak temperature {:.6}", upar.max().unwrap_or(0.0));
 }

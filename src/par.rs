@@ -116,4 +116,37 @@ impl Par {
     pub fn scale<Y: RealVectorMut + ?Sized>(self, y: &mut Y, a: Y::Scalar) {
         dispatch!(self, y.scale_in_place(a), y.par_scale_in_place(a))
     }
+
+    /// Calls `f(i, chunk)` for the `i`-th chunk of `chunk_len` elements of `data` (the last may
+    /// be shorter): on rayon's threads for [`Par::Rayon`] when `data` has at least
+    /// [`PARALLEL_MAP_THRESHOLD`](crate::parallel::PARALLEL_MAP_THRESHOLD) elements, in order
+    /// on the calling thread otherwise. For kernels such as stencils that write disjoint
+    /// blocks of an output.
+    ///
+    /// # Panics
+    /// If `chunk_len` is zero.
+    pub fn for_each_chunk_mut<T, F>(self, data: &mut [T], chunk_len: usize, f: F)
+    where
+        T: Send,
+        F: Fn(usize, &mut [T]) + Sync + Send,
+    {
+        assert!(
+            chunk_len > 0,
+            "Par::for_each_chunk_mut: chunk length must be positive"
+        );
+        match self {
+            #[cfg(feature = "rayon")]
+            Par::Rayon if data.len() >= crate::parallel::PARALLEL_MAP_THRESHOLD => {
+                use rayon::prelude::*;
+                data.par_chunks_mut(chunk_len)
+                    .enumerate()
+                    .for_each(|(i, c)| f(i, c));
+            }
+            _ => {
+                for (i, c) in data.chunks_mut(chunk_len).enumerate() {
+                    f(i, c);
+                }
+            }
+        }
+    }
 }

@@ -203,32 +203,25 @@ impl<S: Real> LinearOperator<S> for Poisson2d<S> {
         X: RealVector<Scalar = S> + ?Sized,
         Y: RealVectorMut<Scalar = S> + ?Sized,
     {
-        #[cfg(feature = "rayon")]
-        // The stencil computes several products per element: it gains from threads at the
-        // size of compute-bound maps.
-        if par == Par::Rayon && self.nx * self.ny >= rvf::parallel::PARALLEL_MAP_THRESHOLD {
-            let n = self.nx * self.ny;
-            let xl = x.local();
-            let mut yl = y.local_mut();
-            check_apply("Poisson2d", n, n, xl.len(), yl.len());
-            if let (Some(xs), LocalMut::Contiguous(ys)) = (xl.as_slice(), &mut yl) {
-                use rayon::prelude::*;
-                // Blocks of grid rows, each written by one task; every row reads only `x`.
-                let rows_per_task = (16 * 1024 / self.nx.max(1)).max(1);
-                ys[..n]
-                    .par_chunks_mut(rows_per_task * self.nx)
-                    .enumerate()
-                    .for_each(|(t, chunk)| {
-                        let first = t * rows_per_task;
-                        for (dj, row) in chunk.chunks_mut(self.nx).enumerate() {
-                            let base = (first + dj) * self.nx;
-                            self.row(first + dj, |k| xs[k], |k, v| row[k - base] = v);
-                        }
-                    });
-                return;
-            }
+        let n = self.nx * self.ny;
+        let xl = x.local();
+        let mut yl = y.local_mut();
+        check_apply("Poisson2d", n, n, xl.len(), yl.len());
+        if let (Some(xs), LocalMut::Contiguous(ys)) = (xl.as_slice(), &mut yl) {
+            // Blocks of grid rows, each written by one task; every row reads only `x`. The
+            // stencil computes several products per element, so `Par` runs it in parallel
+            // from the size of compute-bound maps on.
+            let rows_per_task = (16 * 1024 / self.nx.max(1)).max(1);
+            par.for_each_chunk_mut(&mut ys[..n], rows_per_task * self.nx, |t, chunk| {
+                let first = t * rows_per_task;
+                for (dj, row) in chunk.chunks_mut(self.nx).enumerate() {
+                    let base = (first + dj) * self.nx;
+                    self.row(first + dj, |k| xs[k], |k, v| row[k - base] = v);
+                }
+            });
+            return;
         }
-        let _ = par;
+        drop(yl);
         self.apply(x, y)
     }
     fn diagonal(&self) -> Option<Vec<S>> {
