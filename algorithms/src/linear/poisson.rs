@@ -221,7 +221,6 @@ impl<S: Real> LinearOperator<S> for Poisson2d<S> {
             });
             return;
         }
-        drop(yl);
         self.apply(x, y)
     }
     fn diagonal(&self) -> Option<Vec<S>> {
