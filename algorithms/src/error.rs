@@ -54,6 +54,26 @@ pub enum SolverError {
         /// The step size that was too small.
         h: f64,
     },
+    /// An objective value or gradient became NaN or ±∞ at an accepted point.
+    NonFiniteObjective {
+        /// Iteration (0: the starting point).
+        iteration: usize,
+    },
+    /// The line search found no step satisfying its conditions. The iterate is left at the
+    /// last accepted point.
+    LineSearchFailed {
+        /// Iteration at which it failed.
+        iteration: usize,
+        /// Objective value at the last accepted point.
+        value: f64,
+    },
+    /// The trust region shrank to nothing without an acceptable step.
+    TrustRegionCollapsed {
+        /// Iteration at which it happened.
+        iteration: usize,
+        /// The radius reached.
+        radius: f64,
+    },
     /// An adaptive integrator needed more steps than allowed.
     MaxStepsExceeded {
         /// Steps attempted (accepted and rejected).
@@ -105,6 +125,19 @@ impl fmt::Display for SolverError {
             SolverError::StepSizeUnderflow { t, h } => {
                 write!(f, "step size underflow at t = {t}: h = {h:e}")
             }
+            SolverError::NonFiniteObjective { iteration } => write!(
+                f,
+                "objective value or gradient is NaN or infinite at iteration {iteration}"
+            ),
+            SolverError::LineSearchFailed { iteration, value } => write!(
+                f,
+                "line search failed at iteration {iteration} (objective {value:e} at the last \
+                 accepted point)"
+            ),
+            SolverError::TrustRegionCollapsed { iteration, radius } => write!(
+                f,
+                "trust region collapsed to radius {radius:e} at iteration {iteration}"
+            ),
             SolverError::MaxStepsExceeded { steps, t } => {
                 write!(f, "gave up after {steps} steps at t = {t}")
             }

@@ -10,7 +10,9 @@
 //!   nalgebra/ndarray matrices and CSR behind features, Poisson test operators),
 //!   [`Preconditioner`](linear::Preconditioner) (identity, Jacobi), and conjugate gradient
 //!   ([`cg`](linear::cg), [`pcg`](linear::pcg), [`ConjugateGradient`](linear::ConjugateGradient)).
-//! - [`ode`]: time integrators.
+//! - [`ode`]: time integrators (Euler, RK4, Dormand–Prince, velocity Verlet, implicit).
+//! - [`optimize`]: trust region with truncated CG, L-BFGS, projected gradient,
+//!   Sherman–Morrison, test problems.
 //!
 //! Errors are [`SolverError`] values carrying the iterations and residual reached.
 #![warn(missing_docs)]
@@ -18,5 +20,6 @@
 mod error;
 pub mod linear;
 pub mod ode;
+pub mod optimize;
 
 pub use error::SolverError;

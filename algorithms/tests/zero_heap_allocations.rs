@@ -177,3 +177,68 @@ mod integrators {
         assert_eq!(counts.last().unwrap() - counts[0], 0);
     }
 }
+
+mod optimizers {
+    use super::allocations;
+    use rvf::prelude::*;
+    use rvf_algorithms::optimize::{
+        lbfgs, projected_gradient, trust_region, trust_region_preconditioned, LbfgsParams,
+        ProjectedGradientParams, Rosenbrock, TrustRegionParams, Zakharov,
+    };
+
+    /// Allocations of a run limited to `iterations`; equal counts for a short and a long run
+    /// mean the iterations themselves allocate nothing.
+    fn count(run: impl Fn(usize)) -> (usize, usize) {
+        run(3); // warm-up
+        let a = allocations();
+        run(3);
+        let short = allocations() - a;
+        let b = allocations();
+        run(40);
+        (short, allocations() - b)
+    }
+
+    #[test]
+    fn optimiser_iterations_make_no_heap_allocation() {
+        let arena = MemoryArena::new(1 << 20);
+        let f = Rosenbrock { n: 50 };
+        let (short, long) = count(|k| {
+            let mut x = f.start::<f64>();
+            let params = TrustRegionParams {
+                max_iter: k,
+                ..Default::default()
+            };
+            trust_region(&f, &mut x, &params, &arena).unwrap();
+        });
+        assert_eq!(short, long, "trust region");
+        let z = Zakharov { n: 50 };
+        let (short, long) = count(|k| {
+            let mut x = z.start::<f64>();
+            let params = TrustRegionParams {
+                max_iter: k,
+                ..Default::default()
+            };
+            trust_region_preconditioned(&z, &mut x, &params, &arena).unwrap();
+        });
+        assert_eq!(short, long, "preconditioned trust region");
+        let (short, long) = count(|k| {
+            let mut x = f.start::<f64>();
+            let params = LbfgsParams {
+                max_iter: k,
+                ..Default::default()
+            };
+            lbfgs(&f, &mut x, &params, &arena).unwrap();
+        });
+        assert_eq!(short, long, "L-BFGS");
+        let (short, long) = count(|k| {
+            let mut x = f.start::<f64>();
+            let params = ProjectedGradientParams {
+                max_iter: k,
+                ..Default::default()
+            };
+            let (lo, hi) = (vec![-2.0; 50], vec![2.0; 50]);
+            projected_gradient(&f, &mut x, &lo, &hi, &params, &arena).unwrap();
+        });
+        assert_eq!(short, long, "projected gradient");
+    }
+}
