@@ -100,7 +100,7 @@ fn to_f64<S: Real>(v: S) -> f64 {
 }
 
 /// Minimises `f` from `x` by a trust-region Newton method: each step approximately solves
-/// the quadratic model in the region by [`truncated_cg`] (forcing term
+/// the quadratic model in the region by [`truncated_cg`](super::truncated_cg) (forcing term
 /// `min(0.5, √‖g‖)·‖g‖`, for superlinear convergence), then accepts it when the actual
 /// reduction is at least `η1` times the predicted one. The radius shrinks by `γ1` on
 /// rejection and grows by `γ2` (up to `max_radius`) after a very successful step that
