@@ -80,6 +80,7 @@ pub trait RealVector {
     where
         X: RealVector<Scalar = Self::Scalar> + ?Sized,
     {
+        check_dims("inner_product", self.dimension(), x.dimension())?;
         let (a, b) = (self.local(), x.local());
         check_dims("inner_product", a.len(), b.len())?;
         Ok(self.reduce_sum(kernels::reduce2(a, b, |p, q| p * q)))

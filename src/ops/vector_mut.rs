@@ -56,6 +56,7 @@ pub trait RealVectorMut: RealVector {
     where
         X: RealVector<Scalar = Self::Scalar> + ?Sized,
     {
+        assert_dims("add_in_place", self.dimension(), x.dimension());
         let (y, x) = (self.local_mut(), x.local());
         assert_dims("add_in_place", y.len(), x.len());
         kernels::zip_mut(y, x, |y, x| *y += x);
@@ -67,6 +68,7 @@ pub trait RealVectorMut: RealVector {
     where
         X: RealVector<Scalar = Self::Scalar> + ?Sized,
     {
+        check_dims("add_in_place", self.dimension(), x.dimension())?;
         let (y, x) = (self.local_mut(), x.local());
         check_dims("add_in_place", y.len(), x.len())?;
         kernels::zip_mut(y, x, |y, x| *y += x);
@@ -83,6 +85,7 @@ pub trait RealVectorMut: RealVector {
     where
         X: RealVector<Scalar = Self::Scalar> + ?Sized,
     {
+        assert_dims("sub_in_place", self.dimension(), x.dimension());
         let (y, x) = (self.local_mut(), x.local());
         assert_dims("sub_in_place", y.len(), x.len());
         kernels::zip_mut(y, x, |y, x| *y -= x);
@@ -98,6 +101,7 @@ pub trait RealVectorMut: RealVector {
     where
         X: RealVector<Scalar = Self::Scalar> + ?Sized,
     {
+        assert_dims("axpy_in_place", self.dimension(), x.dimension());
         let (y, x) = (self.local_mut(), x.local());
         assert_dims("axpy_in_place", y.len(), x.len());
         kernels::zip_mut(y, x, |y, x| *y += a * x);
@@ -109,6 +113,7 @@ pub trait RealVectorMut: RealVector {
     where
         X: RealVector<Scalar = Self::Scalar> + ?Sized,
     {
+        check_dims("axpy_in_place", self.dimension(), x.dimension())?;
         let (y, x) = (self.local_mut(), x.local());
         check_dims("axpy_in_place", y.len(), x.len())?;
         kernels::zip_mut(y, x, |y, x| *y += a * x);
@@ -125,6 +130,7 @@ pub trait RealVectorMut: RealVector {
     where
         X: RealVector<Scalar = Self::Scalar> + ?Sized,
     {
+        assert_dims("axpby_in_place", self.dimension(), x.dimension());
         let (y, x) = (self.local_mut(), x.local());
         assert_dims("axpby_in_place", y.len(), x.len());
         kernels::zip_mut(y, x, |y, x| *y = a * x + b * *y);
@@ -141,6 +147,7 @@ pub trait RealVectorMut: RealVector {
     where
         X: RealVector<Scalar = Self::Scalar> + ?Sized,
     {
+        check_dims("axpby_in_place", self.dimension(), x.dimension())?;
         let (y, x) = (self.local_mut(), x.local());
         check_dims("axpby_in_place", y.len(), x.len())?;
         kernels::zip_mut(y, x, |y, x| *y = a * x + b * *y);
@@ -168,6 +175,7 @@ pub trait RealVectorMut: RealVector {
     where
         X: RealVector<Scalar = Self::Scalar> + ?Sized,
     {
+        check_dims("copy_from", self.dimension(), x.dimension())?;
         let (y, x) = (self.local_mut(), x.local());
         check_dims("copy_from", y.len(), x.len())?;
         match (y, x) {
@@ -187,6 +195,7 @@ pub trait RealVectorMut: RealVector {
     where
         X: RealVector<Scalar = Self::Scalar> + ?Sized,
     {
+        assert_dims("multiply_in_place", self.dimension(), x.dimension());
         let (y, x) = (self.local_mut(), x.local());
         assert_dims("multiply_in_place", y.len(), x.len());
         kernels::zip_mut(y, x, |y, x| *y *= x);
@@ -203,6 +212,7 @@ pub trait RealVectorMut: RealVector {
     where
         X: RealVector<Scalar = Self::Scalar> + ?Sized,
     {
+        assert_dims("divide_in_place", self.dimension(), x.dimension());
         let (y, x) = (self.local_mut(), x.local());
         assert_dims("divide_in_place", y.len(), x.len());
         kernels::zip_mut(y, x, |y, x| *y /= x);
@@ -240,6 +250,7 @@ pub trait RealVectorMut: RealVector {
         X: RealVector<Scalar = Self::Scalar> + ?Sized,
         F: Fn(Self::Scalar, Self::Scalar) -> Self::Scalar,
     {
+        check_dims("binary_in_place", self.dimension(), x.dimension())?;
         let (y, x) = (self.local_mut(), x.local());
         check_dims("binary_in_place", y.len(), x.len())?;
         kernels::zip_mut(y, x, |y, x| *y = f(*y, x));
@@ -285,6 +296,10 @@ pub trait RealVectorMut: RealVector {
         Z: ZipInputs<Self::Scalar, N>,
         F: FnMut(&mut Self::Scalar, [Self::Scalar; N]),
     {
+        let n = self.dimension();
+        for d in inputs.dimensions() {
+            check_dims("zip_in_place", n, d)?;
+        }
         let y = self.local_mut();
         let xs = inputs.locals();
         for x in &xs {

@@ -9,12 +9,19 @@ use crate::Real;
 pub trait ZipInputs<S: Real, const N: usize> {
     /// The local views of the inputs, in order.
     fn locals(&self) -> [Local<'_, S>; N];
+
+    /// The (global) dimensions of the inputs, in order.
+    fn dimensions(&self) -> [usize; N];
 }
 
 impl<S: Real, V: RealVector<Scalar = S> + ?Sized, const N: usize> ZipInputs<S, N> for [&V; N] {
     #[inline]
     fn locals(&self) -> [Local<'_, S>; N] {
         core::array::from_fn(|k| self[k].local())
+    }
+    #[inline]
+    fn dimensions(&self) -> [usize; N] {
+        core::array::from_fn(|k| self[k].dimension())
     }
 }
 
@@ -26,6 +33,10 @@ macro_rules! impl_zip_inputs_for_tuple {
             #[inline]
             fn locals(&self) -> [Local<'_, S>; $n] {
                 [$(self.$idx.local()),+]
+            }
+            #[inline]
+            fn dimensions(&self) -> [usize; $n] {
+                [$(self.$idx.dimension()),+]
             }
         }
     };

@@ -35,6 +35,7 @@ pub trait ParRealVector: RealVector {
     where
         X: RealVector<Scalar = Self::Scalar> + ?Sized,
     {
+        check_dims("par_inner_product", self.dimension(), x.dimension())?;
         let (a, b) = (self.local(), x.local());
         check_dims("par_inner_product", a.len(), b.len())?;
         if a.len() < PARALLEL_THRESHOLD {
@@ -132,6 +133,7 @@ pub trait ParRealVectorMut: RealVectorMut {
     where
         X: RealVector<Scalar = Self::Scalar> + ?Sized,
     {
+        assert_dims("par_add_in_place", self.dimension(), x.dimension());
         let (y, xl) = (self.local_mut(), x.local());
         assert_dims("par_add_in_place", y.len(), xl.len());
         if y.len() < PARALLEL_THRESHOLD {
@@ -149,6 +151,7 @@ pub trait ParRealVectorMut: RealVectorMut {
     where
         X: RealVector<Scalar = Self::Scalar> + ?Sized,
     {
+        assert_dims("par_axpy_in_place", self.dimension(), x.dimension());
         let (y, xl) = (self.local_mut(), x.local());
         assert_dims("par_axpy_in_place", y.len(), xl.len());
         if y.len() < PARALLEL_THRESHOLD {
@@ -166,6 +169,7 @@ pub trait ParRealVectorMut: RealVectorMut {
     where
         X: RealVector<Scalar = Self::Scalar> + ?Sized,
     {
+        assert_dims("par_axpby_in_place", self.dimension(), x.dimension());
         let (y, xl) = (self.local_mut(), x.local());
         assert_dims("par_axpby_in_place", y.len(), xl.len());
         if y.len() < PARALLEL_THRESHOLD {
@@ -183,6 +187,7 @@ pub trait ParRealVectorMut: RealVectorMut {
     where
         X: RealVector<Scalar = Self::Scalar> + ?Sized,
     {
+        assert_dims("par_copy_from", self.dimension(), x.dimension());
         let (y, xl) = (self.local_mut(), x.local());
         assert_dims("par_copy_from", y.len(), xl.len());
         if y.len() < PARALLEL_THRESHOLD {
@@ -213,6 +218,7 @@ pub trait ParRealVectorMut: RealVectorMut {
         X: RealVector<Scalar = Self::Scalar> + ?Sized,
         F: Fn(Self::Scalar, Self::Scalar) -> Self::Scalar + Sync,
     {
+        assert_dims("par_binary_in_place", self.dimension(), x.dimension());
         let (y, xl) = (self.local_mut(), x.local());
         assert_dims("par_binary_in_place", y.len(), xl.len());
         if y.len() < PARALLEL_MAP_THRESHOLD {
