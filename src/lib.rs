@@ -39,6 +39,8 @@
 
 pub mod adapters;
 pub mod arena;
+#[cfg(feature = "mpi")]
+pub mod distributed;
 pub mod matrix;
 pub mod ops;
 mod par;

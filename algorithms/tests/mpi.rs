@@ -1,0 +1,185 @@
+//! Distributed vectors and solvers under MPI. Run under `mpirun -np P` (P = 1, 2, 3, …): every
+//! process runs this one test, and MPI is initialised once per process, so all checks live in
+//! a single test function. `.ci/run` runs it with 1, 2 and 3 processes.
+#![cfg(feature = "mpi")]
+
+use approx::assert_relative_eq;
+use mpi::traits::{Communicator, CommunicatorCollectives};
+use rvf::distributed::{BlockLayout, DistributedVector};
+use rvf::prelude::*;
+use rvf_algorithms::linear::{cg, CgParams, DistributedPoisson2d, LinearOperator, Poisson2d};
+use rvf_algorithms::ode::{linear_implicit, rk4, FnSystem, ImplicitParams};
+
+/// Every process holds the same bits.
+fn same_everywhere<C: Communicator>(comm: &C, value: f64) -> bool {
+    let p = comm.size() as usize;
+    let mut all = vec![0u64; p];
+    comm.all_gather_into(&value.to_bits(), &mut all[..]);
+    all.iter().all(|&b| b == value.to_bits())
+}
+
+fn values(_n: usize) -> impl Fn(usize) -> f64 {
+    |i| ((i * 7919 % 1013) as f64) / 100.0 - 5.0
+}
+
+#[test]
+fn distributed_suite() {
+    let universe = mpi::initialize().expect("MPI initialises once per process");
+    let world = universe.world();
+    let rank = world.rank();
+    let p = world.size() as usize;
+
+    // Reductions: equal to the sequential ones (up to rounding), identical on every process.
+    for n in [0usize, 1, 2, 5, 1000, 12_345] {
+        let f = values(n);
+        let x = DistributedVector::from_fn(&world, n, &f);
+        let y = DistributedVector::from_fn(&world, n, |i| (i as f64).sin());
+        let xs: Vec<f64> = (0..n).map(&f).collect();
+        let ys: Vec<f64> = (0..n).map(|i| (i as f64).sin()).collect();
+        assert_eq!(x.dimension(), n);
+        let dot = x.inner_product(&y);
+        assert_relative_eq!(
+            dot,
+            xs.inner_product(&ys),
+            max_relative = 1e-12,
+            epsilon = 1e-12
+        );
+        assert!(same_everywhere(&world, dot));
+        assert_relative_eq!(x.l2norm(), xs.l2norm(), max_relative = 1e-12);
+        assert_relative_eq!(x.sum(), xs.sum(), max_relative = 1e-12, epsilon = 1e-9);
+        assert_eq!(x.norm_inf(), xs.norm_inf());
+        assert_eq!(x.max(), xs.max());
+        assert_eq!(x.min(), xs.min());
+        assert!(same_everywhere(&world, x.l2norm()));
+        // Element-wise operations stay local; the gathered result equals the sequential one.
+        let mut z = DistributedVector::from_fn(&world, n, &f);
+        z.axpy_in_place(2.0, &y);
+        let mut zs = xs.clone();
+        zs.axpy_in_place(2.0, &ys);
+        assert_eq!(z.gather(), zs);
+    }
+
+    // A global size smaller than the number of processes: empty blocks are fine.
+    let tiny = DistributedVector::from_fn(&world, 2, |i| i as f64 + 1.0);
+    assert_eq!(tiny.l2norm_squared(), 5.0);
+    if p > 2 && rank as usize >= 2 {
+        assert!(tiny.local_vector().is_empty());
+    }
+
+    // Mismatched vectors: every process reports the error, nobody hangs.
+    let a = DistributedVector::<_, Vec<f64>>::zeros(&world, 10);
+    let b = DistributedVector::<_, Vec<f64>>::zeros(&world, 11);
+    let mut a2 = DistributedVector::<_, Vec<f64>>::zeros(&world, 10);
+    assert!(a2.try_axpy_in_place(1.0, &b).is_err());
+    assert!(a.try_inner_product(&b).is_err());
+    assert!(a.check_same_layout(&b).is_err());
+    assert!(a.check_same_layout(&a2).is_ok());
+    // A block of the wrong length on one process only: all of them get the error.
+    let layout = BlockLayout::new(10, p, rank as usize);
+    let wrong_len = if rank == 0 {
+        layout.local_len() + 1
+    } else {
+        layout.local_len()
+    };
+    let assembled = DistributedVector::from_local(&world, layout, vec![0.0; wrong_len]);
+    assert_eq!(assembled.unwrap_err().processes, 1);
+
+    // Arena clones keep the reduction context.
+    let arena = MemoryArena::new(1 << 16);
+    {
+        let scope = arena.create_scope();
+        let x = DistributedVector::from_fn(&world, 1000, values(1000));
+        let t = scope.clone_of(&x).unwrap();
+        assert_eq!(t.dimension(), 1000);
+        assert_eq!(t.l2norm().to_bits(), x.l2norm().to_bits());
+        let tt = scope.clone_of(&t).unwrap();
+        assert_eq!(
+            tt.inner_product(&x).to_bits(),
+            x.inner_product(&x).to_bits()
+        );
+    }
+
+    // The distributed operator equals the single-process one.
+    let (nx, ny) = (24, 17);
+    let a = DistributedPoisson2d::new(&world, nx, ny);
+    let serial = Poisson2d::<f64>::new(nx, ny);
+    let input = |k: usize| ((k * 31) % 101) as f64 - 50.0;
+    let xd = DistributedVector::from_fn_with_layout(&world, a.layout(), input);
+    let mut yd = DistributedVector::from_fn_with_layout(&world, a.layout(), |_| 0.0);
+    a.apply(&xd, &mut yd);
+    let xs: Vec<f64> = (0..nx * ny).map(input).collect();
+    let mut ys = vec![0.0; nx * ny];
+    serial.apply(&xs, &mut ys);
+    assert_eq!(yd.gather(), ys);
+
+    // CG unchanged on distributed vectors: the same iterates as one process, up to rounding.
+    let b = DistributedVector::from_fn_with_layout(&world, a.layout(), input);
+    let mut x = DistributedVector::from_fn_with_layout(&world, a.layout(), |_| 0.0);
+    let mut params = CgParams {
+        rel_tol: 1e-10,
+        ..Default::default()
+    };
+    let rd = cg(&a, &b, &mut x, &mut params).unwrap();
+    let mut xs_sol = vec![0.0; nx * ny];
+    let bs: Vec<f64> = (0..nx * ny).map(input).collect();
+    let rs = cg(
+        &serial,
+        &bs,
+        &mut xs_sol,
+        &mut CgParams {
+            rel_tol: 1e-10,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(rd.iterations, rs.iterations);
+    assert!(same_everywhere(&world, rd.residual));
+    for (p_, q) in x.gather().iter().zip(&xs_sol) {
+        assert_relative_eq!(p_, q, max_relative = 1e-9, epsilon = 1e-12);
+    }
+
+    // The integrators too: RK4 on a decoupled system, Crank–Nicolson with the operator.
+    // The system's dimension is the global one, as the state's.
+    let n = 50;
+    let decay = FnSystem::new(n, |_t: f64, y: &[f64], dy: &mut [f64]| {
+        for (d, v) in dy.iter_mut().zip(y) {
+            *d = -v;
+        }
+    });
+    let mut y = DistributedVector::from_fn(&world, n, |i| i as f64);
+    rk4(&decay, 0.0, 0.01, 100, &mut y, &arena).unwrap();
+    for (i, v) in y.gather().iter().enumerate() {
+        assert_relative_eq!(*v, i as f64 * (-1.0_f64).exp(), max_relative = 1e-9);
+    }
+    let mut u = DistributedVector::from_fn_with_layout(&world, a.layout(), input);
+    let mut us: Vec<f64> = (0..nx * ny).map(input).collect();
+    let none: Option<&fn(f64, &mut [f64])> = None;
+    linear_implicit(
+        &a,
+        none,
+        0.0,
+        1e-3,
+        3,
+        &mut u,
+        &ImplicitParams::default(),
+        &arena,
+    )
+    .unwrap();
+    linear_implicit(
+        &serial,
+        none,
+        0.0,
+        1e-3,
+        3,
+        &mut us,
+        &ImplicitParams::default(),
+        &arena,
+    )
+    .unwrap();
+    for (p_, q) in u.gather().iter().zip(&us) {
+        assert_relative_eq!(p_, q, max_relative = 1e-8, epsilon = 1e-10);
+    }
+    if rank == 0 {
+        println!("distributed suite passed on {p} process(es)");
+    }
+}

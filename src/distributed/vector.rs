@@ -1,0 +1,270 @@
+//! [`DistributedVector`]: a vector split in blocks over MPI processes.
+
+use core::fmt;
+
+use mpi::collective::SystemOperation;
+use mpi::datatype::PartitionMut;
+use mpi::traits::{Communicator, CommunicatorCollectives, Equivalence};
+use num_traits::Zero;
+
+use super::layout::BlockLayout;
+use crate::arena::{ArenaClone, ArenaError, Scope};
+use crate::ops::{Local, LocalMut, RealVector, RealVectorMut};
+use crate::Real;
+
+/// Two distributed vectors, or a vector and its layout, do not agree. Every process of the
+/// communicator returns this error together (it is decided collectively).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LayoutMismatch {
+    /// Number of processes whose blocks disagree.
+    pub processes: usize,
+}
+
+impl fmt::Display for LayoutMismatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "distributed layouts disagree on {} process(es)",
+            self.processes
+        )
+    }
+}
+
+impl std::error::Error for LayoutMismatch {}
+
+/// Number of processes, over `comm`, for which `bad` is true; every process gets the count.
+fn count_everywhere<C: Communicator>(comm: &C, bad: bool) -> usize {
+    let mine = i64::from(bad);
+    let mut total = 0i64;
+    comm.all_reduce_into(&mine, &mut total, SystemOperation::sum());
+    usize::try_from(total).unwrap_or(usize::MAX)
+}
+
+/// A vector whose elements are split in contiguous blocks over the processes of an MPI
+/// communicator ([`BlockLayout`]). Each process holds its block in any local vector type `V`
+/// (a `Vec`, an arena vector, …).
+///
+/// It implements the vector operations: element-wise ones act on the local block; reductions
+/// (`inner_product`, norms, `sum`, `min`/`max`) combine the blocks' partial results across
+/// processes, so every process gets the same answer: sums gather the partial sums of all
+/// processes and add them in rank order (deterministic, identical everywhere); max and min use
+/// an all-reduce. `dimension` is the global size. Arena clones keep the communicator: they
+/// put the local block in the calling process's arena, and still reduce across processes.
+///
+/// Operations on two vectors compare their global dimensions, which every process sees alike;
+/// vectors built from the same layout therefore never disagree on one process only. Vectors
+/// assembled with [`from_local`](Self::from_local) are checked collectively.
+pub struct DistributedVector<'c, C, V> {
+    local: V,
+    comm: &'c C,
+    layout: BlockLayout,
+}
+
+impl<'c, C: Communicator, T: Real + Equivalence> DistributedVector<'c, C, Vec<T>> {
+    /// The vector with global elements `f(0), f(1), …` in the block layout of `global`
+    /// elements over `comm`; each process evaluates `f` on its own indices only.
+    pub fn from_fn(comm: &'c C, global: usize, f: impl FnMut(usize) -> T) -> Self {
+        let layout = BlockLayout::new(global, comm.size() as usize, comm.rank() as usize);
+        Self::from_fn_with_layout(comm, layout, f)
+    }
+
+    /// As [`from_fn`](Self::from_fn) with a given layout (e.g. one a distributed operator
+    /// needs).
+    ///
+    /// # Panics
+    /// If the layout was made for another process count or rank.
+    pub fn from_fn_with_layout(
+        comm: &'c C,
+        layout: BlockLayout,
+        f: impl FnMut(usize) -> T,
+    ) -> Self {
+        assert_eq!(
+            (layout.processes(), layout.rank()),
+            (comm.size() as usize, comm.rank() as usize),
+            "DistributedVector: the layout is for another process count or rank"
+        );
+        let local = layout.local_range().map(f).collect();
+        Self {
+            local,
+            comm,
+            layout,
+        }
+    }
+
+    /// Zeros in the block layout of `global` elements.
+    pub fn zeros(comm: &'c C, global: usize) -> Self {
+        Self::from_fn(comm, global, |_| T::zero())
+    }
+}
+
+impl<'c, C: Communicator, V: RealVector> DistributedVector<'c, C, V>
+where
+    V::Scalar: Equivalence,
+{
+    /// Wraps this process's block. Collective: every process checks its block's length
+    /// against the layout, and all of them return the error if any block is wrong.
+    ///
+    /// # Errors
+    /// [`LayoutMismatch`] if some process's block has the wrong length or the layout is for
+    /// another process count or rank.
+    pub fn from_local(comm: &'c C, layout: BlockLayout, local: V) -> Result<Self, LayoutMismatch> {
+        let bad = local.local().len() != layout.local_len()
+            || layout.processes() != comm.size() as usize
+            || layout.rank() != comm.rank() as usize;
+        match count_everywhere(comm, bad) {
+            0 => Ok(Self {
+                local,
+                comm,
+                layout,
+            }),
+            processes => Err(LayoutMismatch { processes }),
+        }
+    }
+
+    /// Collective check that `other` is partitioned like `self`.
+    ///
+    /// # Errors
+    /// [`LayoutMismatch`] on every process if the layouts differ on any.
+    pub fn check_same_layout<W>(
+        &self,
+        other: &DistributedVector<'_, C, W>,
+    ) -> Result<(), LayoutMismatch> {
+        let bad = self.layout.local_range() != other.layout.local_range()
+            || self.layout.global_len() != other.layout.global_len();
+        match count_everywhere(self.comm, bad) {
+            0 => Ok(()),
+            processes => Err(LayoutMismatch { processes }),
+        }
+    }
+
+    /// The whole vector, on every process (an all-gather; for checks and output, not for
+    /// the inner loop).
+    pub fn gather(&self) -> Vec<V::Scalar> {
+        let p = self.layout.processes();
+        let counts: Vec<i32> = (0..p)
+            .map(|r| i32::try_from(self.layout.range_of(r).len()).expect("block fits an MPI count"))
+            .collect();
+        let displs: Vec<i32> = (0..p)
+            .map(|r| {
+                i32::try_from(self.layout.range_of(r).start).expect("offset fits an MPI count")
+            })
+            .collect();
+        let mine: Vec<V::Scalar> = self.local.local().iter().copied().collect();
+        let mut all = vec![V::Scalar::zero(); self.layout.global_len()];
+        let mut partition = PartitionMut::new(&mut all[..], counts, displs);
+        self.comm
+            .all_gather_varcount_into(&mine[..], &mut partition);
+        all
+    }
+}
+
+impl<'c, C, V> DistributedVector<'c, C, V> {
+    /// This process's block.
+    pub fn local_vector(&self) -> &V {
+        &self.local
+    }
+
+    /// This process's block, mutably.
+    pub fn local_vector_mut(&mut self) -> &mut V {
+        &mut self.local
+    }
+
+    /// The layout.
+    pub fn layout(&self) -> BlockLayout {
+        self.layout
+    }
+
+    /// The communicator.
+    pub fn comm(&self) -> &'c C {
+        self.comm
+    }
+}
+
+/// Partial sums gathered from every process and added in rank order, on a stack buffer for
+/// up to this many processes (larger jobs use a heap buffer per reduction).
+const STACK_RANKS: usize = 64;
+
+impl<C: Communicator, V: RealVector> RealVector for DistributedVector<'_, C, V>
+where
+    V::Scalar: Equivalence,
+{
+    type Scalar = V::Scalar;
+
+    #[inline]
+    fn local(&self) -> Local<'_, V::Scalar> {
+        self.local.local()
+    }
+
+    #[inline]
+    fn dimension(&self) -> usize {
+        self.layout.global_len()
+    }
+
+    fn reduce_sum(&self, partial: V::Scalar) -> V::Scalar {
+        let p = self.layout.processes();
+        let add = |parts: &[V::Scalar]| parts.iter().fold(V::Scalar::zero(), |a, &b| a + b);
+        if p <= STACK_RANKS {
+            let mut parts = [V::Scalar::zero(); STACK_RANKS];
+            self.comm.all_gather_into(&partial, &mut parts[..p]);
+            add(&parts[..p])
+        } else {
+            let mut parts = vec![V::Scalar::zero(); p];
+            self.comm.all_gather_into(&partial, &mut parts[..]);
+            add(&parts)
+        }
+    }
+
+    fn reduce_max(&self, partial: V::Scalar) -> V::Scalar {
+        let mut out = partial;
+        self.comm
+            .all_reduce_into(&partial, &mut out, SystemOperation::max());
+        out
+    }
+
+    fn reduce_min(&self, partial: V::Scalar) -> V::Scalar {
+        let mut out = partial;
+        self.comm
+            .all_reduce_into(&partial, &mut out, SystemOperation::min());
+        out
+    }
+}
+
+impl<C: Communicator, V: RealVectorMut> RealVectorMut for DistributedVector<'_, C, V>
+where
+    V::Scalar: Equivalence,
+{
+    #[inline]
+    fn local_mut(&mut self) -> LocalMut<'_, V::Scalar> {
+        self.local.local_mut()
+    }
+}
+
+impl<'c, C: Communicator, V: ArenaClone> ArenaClone for DistributedVector<'c, C, V>
+where
+    V::Scalar: Equivalence,
+{
+    type Temp<'s>
+        = DistributedVector<'c, C, V::Temp<'s>>
+    where
+        Self: 's;
+
+    fn arena_clone<'s>(&self, scope: &'s Scope<'_>) -> Result<Self::Temp<'s>, ArenaError>
+    where
+        Self: 's,
+    {
+        Ok(DistributedVector {
+            local: self.local.arena_clone(scope)?,
+            comm: self.comm,
+            layout: self.layout,
+        })
+    }
+}
+
+impl<C, V: fmt::Debug> fmt::Debug for DistributedVector<'_, C, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DistributedVector")
+            .field("layout", &self.layout)
+            .field("local", &self.local)
+            .finish()
+    }
+}
