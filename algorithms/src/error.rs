@@ -207,3 +207,8 @@ pub(crate) fn same_dim(
 ) -> Result<(), SolverError> {
     rvf::ops::check_dims(operation, expected, found).map_err(SolverError::from)
 }
+
+/// A scalar as `f64` for error reports (NaN if it cannot be represented).
+pub(crate) fn to_f64<S: rvf::Real>(v: S) -> f64 {
+    v.to_f64().unwrap_or(f64::NAN)
+}

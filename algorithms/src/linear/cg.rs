@@ -8,7 +8,7 @@ use rvf::{Par, Real, RealVector, RealVectorMut};
 
 use super::operator::LinearOperator;
 use super::preconditioner::{Identity, Preconditioner};
-use crate::error::{non_negative, same_dim, SolverError};
+use crate::error::{non_negative, same_dim, to_f64, SolverError};
 
 /// What a CG callback sees after each iteration.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -256,10 +256,6 @@ impl ConjugateGradient {
         self.fit_arena(b);
         solve_in(&self.arena, a, m, b, x, params)
     }
-}
-
-fn to_f64<S: Real>(v: S) -> f64 {
-    v.to_f64().unwrap_or(f64::NAN)
 }
 
 /// Preconditioned CG with the work vectors in `arena` (which must have no live scope): the

@@ -3,9 +3,10 @@
 use rvf::arena::{ArenaClone, MemoryArena};
 use rvf::{Real, RealVector, RealVectorMut};
 
-use super::explicit::{check_state, to_f64};
+use super::explicit::check_state;
 use super::stats::IntegrationStats;
 use super::system::OdeSystem;
+use crate::error::to_f64;
 use crate::error::{non_negative, positive, same_dim, SolverError};
 
 /// Parameters of [`dopri5`].

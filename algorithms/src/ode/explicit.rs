@@ -5,11 +5,7 @@ use rvf::{Real, RealVector, RealVectorMut};
 
 use super::stats::IntegrationStats;
 use super::system::OdeSystem;
-use crate::error::{positive, same_dim, SolverError};
-
-pub(crate) fn to_f64<S: Real>(v: S) -> f64 {
-    v.to_f64().unwrap_or(f64::NAN)
-}
+use crate::error::{positive, same_dim, to_f64, SolverError};
 
 /// Checks shared by every integrator: the state fits the system, is finite, `dt > 0`.
 pub(crate) fn check_start<S: Real, V: RealVector<Scalar = S> + ?Sized>(

@@ -5,8 +5,9 @@ use rvf::arena::{ArenaClone, MemoryArena};
 use rvf::ops::LocalMut;
 use rvf::{Par, Real, RealVector, RealVectorMut};
 
-use super::explicit::{check_start, check_state, to_f64};
+use super::explicit::{check_start, check_state};
 use super::stats::IntegrationStats;
+use crate::error::to_f64;
 use crate::error::{non_negative, SolverError};
 use crate::linear::{solve_in, CgParams, Identity, LinearOperator};
 

@@ -5,7 +5,7 @@ use rvf::{Real, RealVector, RealVectorMut};
 
 use super::objective::Objective;
 use super::result::{OptimizeResult, OptimizeStatus};
-use crate::error::{same_dim, SolverError};
+use crate::error::{same_dim, to_f64, SolverError};
 
 /// Parameters of [`lbfgs`].
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -179,10 +179,6 @@ where
         }
     }
     (None, evals)
-}
-
-fn to_f64<S: Real>(v: S) -> f64 {
-    v.to_f64().unwrap_or(f64::NAN)
 }
 
 /// Minimises `f` from `x` by limited-memory BFGS: the two-loop recursion applies the inverse

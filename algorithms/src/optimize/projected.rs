@@ -5,7 +5,7 @@ use rvf::{Real, RealVector, RealVectorMut};
 
 use super::objective::Objective;
 use super::result::{OptimizeResult, OptimizeStatus};
-use crate::error::{same_dim, SolverError};
+use crate::error::{same_dim, to_f64, SolverError};
 
 /// Parameters of [`projected_gradient`].
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -29,10 +29,6 @@ impl<S: Real> Default for ProjectedGradientParams<S> {
             max_backtracks: 60,
         }
     }
-}
-
-fn to_f64<S: Real>(v: S) -> f64 {
-    v.to_f64().unwrap_or(f64::NAN)
 }
 
 /// Minimises `f` over the box `lower ≤ x ≤ upper` (infinite bounds allowed) by projected

@@ -3,12 +3,8 @@
 
 use rvf::{Real, RealVector, RealVectorMut};
 
-use crate::error::{same_dim, SolverError};
+use crate::error::{same_dim, to_f64, SolverError};
 use crate::linear::LinearOperator;
-
-fn to_f64<S: Real>(v: S) -> f64 {
-    v.to_f64().unwrap_or(f64::NAN)
-}
 
 /// Refuses an update whose denominator `1 + vᵀA⁻¹u` is zero or lost to cancellation: the
 /// updated matrix is then singular to working precision.

@@ -3,7 +3,7 @@
 use rvf::arena::{ArenaClone, MemoryArena};
 use rvf::{Real, RealVector, RealVectorMut};
 
-use crate::error::{non_negative, positive, same_dim, SolverError};
+use crate::error::{non_negative, positive, same_dim, to_f64, SolverError};
 use crate::linear::{LinearOperator, Preconditioner};
 
 /// How the truncated CG iteration ended.
@@ -51,10 +51,6 @@ impl<S: Real> Default for TruncatedCgParams<S> {
             max_iter: None,
         }
     }
-}
-
-fn to_f64<S: Real>(v: S) -> f64 {
-    v.to_f64().unwrap_or(f64::NAN)
 }
 
 /// The `τ ≥ 0` with `‖s + τ·p‖_M = Δ`, from `sᵀMs`, `sᵀMp`, `pᵀMp` (positive).

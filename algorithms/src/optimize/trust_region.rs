@@ -8,7 +8,7 @@ use rvf::{Real, RealVector, RealVectorMut};
 use super::objective::{HessianPreconditioner, HessianVector};
 use super::result::{OptimizeResult, OptimizeStatus};
 use super::steihaug::{truncated_cg_like, TruncatedCgParams, TruncatedCgResult, TruncatedCgStatus};
-use crate::error::{positive, same_dim, SolverError};
+use crate::error::{positive, same_dim, to_f64, SolverError};
 use crate::linear::{Identity, LinearOperator, Preconditioner};
 
 /// Parameters of [`trust_region`].
@@ -93,10 +93,6 @@ impl<S: Real, F: HessianPreconditioner<S>, X: RealVector<Scalar = S> + ?Sized> P
     {
         self.f.precondition(self.x, r, z);
     }
-}
-
-fn to_f64<S: Real>(v: S) -> f64 {
-    v.to_f64().unwrap_or(f64::NAN)
 }
 
 /// Minimises `f` from `x` by a trust-region Newton method: each step approximately solves
