@@ -1,6 +1,6 @@
 //! [`MemoryArena`]: a bump arena of chunks with scope checkpoints.
 
-use core::cell::{Cell, RefCell};
+use core::cell::{Cell, RefCell, UnsafeCell};
 use core::ptr::NonNull;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -67,7 +67,8 @@ pub struct MemoryArena {
     // Scopes: `depth == frames.len()`, kept apart so the hot path needs no `RefCell` borrow.
     depth: Cell<usize>,
     floor: Cell<Position>,
-    frames: RefCell<Vec<Frame>>,
+    /// Only touched through [`frames`](Self::frames), never across a call out of the arena.
+    frames: UnsafeCell<Vec<Frame>>,
 
     // Statistics.
     total_allocations: Cell<u64>,
@@ -172,7 +173,7 @@ impl ArenaBuilder {
             chunks: RefCell::new(chunks),
             depth: Cell::new(0),
             floor: Cell::new(Position::default()),
-            frames: RefCell::new(Vec::new()),
+            frames: UnsafeCell::new(Vec::new()),
             total_allocations: Cell::new(0),
             failed_allocations: Cell::new(0),
             live: Cell::new(0),
@@ -287,6 +288,7 @@ impl MemoryArena {
     /// Taking `&mut self` guarantees no scope or arena vector is alive. Scopes leaked with
     /// `mem::forget` are discarded.
     pub fn reset(&mut self) {
+        self.note_peak_region();
         self.frames.get_mut().clear();
         self.depth.set(0);
         self.floor.set(Position::default());
@@ -405,17 +407,13 @@ impl MemoryArena {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn record_success(&self, bytes: usize, elapsed: Option<Duration>) {
         self.total_allocations.set(self.total_allocations.get() + 1);
         let live = self.live.get() + bytes;
         self.live.set(live);
         if live > self.peak_live.get() {
             self.peak_live.set(live);
-        }
-        let region = self.used_region();
-        if region > self.peak_region.get() {
-            self.peak_region.set(region);
         }
         if let Some(t) = elapsed {
             self.timed_nanos.set(self.timed_nanos.get() + t.as_nanos());
@@ -521,8 +519,40 @@ impl MemoryArena {
             .set(chunks[..index].iter().map(Chunk::capacity).sum());
     }
 
+    /// The scope frames.
+    ///
+    /// # Safety
+    /// The arena is `!Sync`, so only one thread calls this. The caller must not hold the
+    /// returned reference across anything that could call back into the arena (observers,
+    /// user code) or across another call of this function.
+    #[inline(always)]
+    #[allow(clippy::mut_from_ref)]
+    unsafe fn frames(&self) -> &mut Vec<Frame> {
+        // SAFETY: exclusive by the caller's contract: single-threaded (`!Sync`) and no
+        // overlapping use.
+        unsafe { &mut *self.frames.get() }
+    }
+
+    /// Records the used region in `peak_region`. The region only shrinks when the cursor
+    /// moves back, so noting it there (and when statistics are read) tracks the peak without
+    /// a compare on every allocation.
+    #[inline]
+    fn note_peak_region(&self) {
+        let region = self.used_region();
+        if region > self.peak_region.get() {
+            self.peak_region.set(region);
+        }
+    }
+
     /// Moves the cursor back to `to`, which lies at or before the current position.
+    #[inline]
     fn rewind(&self, to: Position) {
+        self.note_peak_region();
+        if to.chunk == self.current.get() {
+            // Same chunk: only the cursor moves (the common case of a scope ending).
+            self.cursor.set(to.offset);
+            return;
+        }
         let chunks = self.chunks.borrow();
         if chunks.is_empty() {
             return;
@@ -549,7 +579,11 @@ impl MemoryArena {
                 offset,
             };
             if here >= self.floor.get() {
-                // The most recent allocation of the innermost scope: reclaim its space.
+                // The most recent allocation of the innermost scope: reclaim its space. Only
+                // the adaptive policy uses the peak region.
+                if self.growth == GrowthPolicy::Adaptive {
+                    self.note_peak_region();
+                }
                 self.cursor.set(offset);
                 self.live.set(self.live.get().saturating_sub(bytes));
                 return;
@@ -617,7 +651,8 @@ impl MemoryArena {
         self.live.set(self.live.get().saturating_sub(bytes));
         // Scopes entered after this allocation restore a live count that includes it; take it
         // out of theirs too. Checkpoints grow from the bottom frame to the top one.
-        let mut frames = self.frames.borrow_mut();
+        // SAFETY: see `frames`; no call out of the arena while the reference lives.
+        let frames = unsafe { self.frames() };
         for frame in frames.iter_mut().rev() {
             if frame.checkpoint > here {
                 frame.live_at_entry = frame.live_at_entry.saturating_sub(bytes);
@@ -634,7 +669,8 @@ impl MemoryArena {
             chunk: self.current.get(),
             offset: self.cursor.get(),
         };
-        self.frames.borrow_mut().push(Frame {
+        // SAFETY: see `frames`; the reference ends with this statement.
+        unsafe { self.frames() }.push(Frame {
             checkpoint,
             live_at_entry: self.live.get(),
             dropped: false,
@@ -652,11 +688,13 @@ impl MemoryArena {
     /// any outer scopes already dropped out of order; a scope dropped while a later one lives
     /// only marks itself, so nothing still in use is freed.
     #[inline]
-    pub(crate) fn exit_scope(&self, depth: usize, stats: &ScopeStatistics) {
+    pub(crate) fn exit_scope(&self, depth: usize, stats: impl FnOnce() -> ScopeStatistics) {
         if !self.observers.is_empty() {
-            self.notify(|o| o.on_scope_exit(depth, stats));
+            let stats = stats();
+            self.notify(|o| o.on_scope_exit(depth, &stats));
         }
-        let mut frames = self.frames.borrow_mut();
+        // SAFETY: see `frames`; `rewind` below does not touch the frames.
+        let frames = unsafe { self.frames() };
         if depth == frames.len() {
             let mut target = None;
             while let Some(frame) = frames.last() {
@@ -668,7 +706,6 @@ impl MemoryArena {
             }
             let new_depth = frames.len();
             let floor = frames.last().map(|f| f.checkpoint).unwrap_or_default();
-            drop(frames);
             if let Some(frame) = target {
                 self.rewind(frame.checkpoint);
                 self.live.set(frame.live_at_entry);

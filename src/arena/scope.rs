@@ -236,8 +236,7 @@ impl<'a> Scope<'a> {
 impl Drop for Scope<'_> {
     #[inline]
     fn drop(&mut self) {
-        let stats = self.statistics();
-        self.arena.exit_scope(self.depth, &stats);
+        self.arena.exit_scope(self.depth, || self.statistics());
     }
 }
 
