@@ -9,7 +9,7 @@
 
 use core::ops::Range;
 
-use super::local::{Local, LocalMut};
+use super::local::{Local, LocalMut, Strided};
 use crate::Real;
 
 /// Elements per reduction block: the leaf size of the fixed reduction tree.
@@ -72,45 +72,65 @@ fn lanes1_slice<S: Real>(x: &[S], f: &impl Fn(S) -> S) -> S {
     combine_lanes(acc)
 }
 
-/// Lane-summed `f(x_i, y_i)` for any layouts, with the same arithmetic (so the same bits) as
-/// the slice path: full chunks of `LANES` elements, then the tail.
-fn lanes2<S: Real>(x: Local<'_, S>, y: Local<'_, S>, f: &impl Fn(S, S) -> S) -> S {
-    if let (Local::Contiguous(a), Local::Contiguous(b)) = (x, y) {
-        return lanes2_slices(a, b, f);
-    }
-    let n = x.len();
-    let full = n - n % LANES;
+/// Lane sums over `n` elements read through index accessors: the same arithmetic as the
+/// slice path (full groups of `LANES`, then the tail), with constant lane indices so the
+/// accumulators stay in registers. Monomorphised per storage combination.
+#[inline(always)]
+fn lanes2_indexed<S: Real>(
+    n: usize,
+    x: impl Fn(usize) -> S,
+    y: impl Fn(usize) -> S,
+    f: &impl Fn(S, S) -> S,
+) -> S {
     let mut acc = [S::zero(); LANES];
-    let (mut xi, mut yi) = (x.iter(), y.iter());
-    for _ in 0..full / LANES {
-        for lane in acc.iter_mut() {
-            let (a, b) = (xi.next(), yi.next());
-            if let (Some(&a), Some(&b)) = (a, b) {
-                *lane += f(a, b);
-            }
+    let full = n / LANES;
+    for c in 0..full {
+        let base = c * LANES;
+        for k in 0..LANES {
+            acc[k] += f(x(base + k), y(base + k));
         }
     }
-    add_tail(&mut acc, xi.zip(yi).map(|(&a, &b)| f(a, b)));
+    add_tail(&mut acc, (full * LANES..n).map(|i| f(x(i), y(i))));
     combine_lanes(acc)
 }
 
-fn lanes1<S: Real>(x: Local<'_, S>, f: &impl Fn(S) -> S) -> S {
-    if let Local::Contiguous(a) = x {
-        return lanes1_slice(a, f);
+/// Reads element `i` of a strided view for [`lanes2_indexed`], which only asks for indices
+/// below the view's length.
+#[inline(always)]
+fn strided_at<S: Real>(a: Strided<'_, S>) -> impl Fn(usize) -> S + '_ {
+    move |i| {
+        debug_assert!(i < a.len());
+        // SAFETY: `lanes2_indexed` is called with the view's length and reads below it.
+        unsafe { a.get_unchecked(i) }
     }
+}
+
+/// Lane-summed `f(x_i, y_i)` for any layouts, with the same arithmetic (so the same bits) as
+/// the slice path.
+fn lanes2<S: Real>(x: Local<'_, S>, y: Local<'_, S>, f: &impl Fn(S, S) -> S) -> S {
     let n = x.len();
-    let full = n - n % LANES;
-    let mut acc = [S::zero(); LANES];
-    let mut xi = x.iter();
-    for _ in 0..full / LANES {
-        for lane in acc.iter_mut() {
-            if let Some(&a) = xi.next() {
-                *lane += f(a);
-            }
+    debug_assert_eq!(n, y.len());
+    match (x, y) {
+        (Local::Contiguous(a), Local::Contiguous(b)) => lanes2_slices(a, b, f),
+        (Local::Strided(a), Local::Contiguous(b)) => {
+            let b = &b[..n];
+            lanes2_indexed(n, strided_at(a), |i| b[i], f)
+        }
+        (Local::Contiguous(a), Local::Strided(b)) => {
+            let a = &a[..n];
+            lanes2_indexed(n, |i| a[i], strided_at(b), f)
+        }
+        (Local::Strided(a), Local::Strided(b)) => {
+            lanes2_indexed(n, strided_at(a), strided_at(b), f)
         }
     }
-    add_tail(&mut acc, xi.map(|&a| f(a)));
-    combine_lanes(acc)
+}
+
+fn lanes1<S: Real>(x: Local<'_, S>, f: &impl Fn(S) -> S) -> S {
+    match x {
+        Local::Contiguous(a) => lanes1_slice(a, f),
+        Local::Strided(a) => lanes2_indexed(a.len(), strided_at(a), |_| S::zero(), &|p, _| f(p)),
+    }
 }
 
 /// Evaluates `leaf` on the fixed blocks of `0..len` and sums the results in a fixed binary

@@ -105,6 +105,20 @@ impl<'a, S> Strided<'a, S> {
         unsafe { *self.ptr.as_ptr().offset(i as isize * self.stride) }
     }
 
+    /// Element `i` without a bounds check.
+    ///
+    /// # Safety
+    /// `i < len()`.
+    #[inline(always)]
+    pub unsafe fn get_unchecked(&self, i: usize) -> S
+    where
+        S: Copy,
+    {
+        debug_assert!(i < self.len);
+        // SAFETY: `i < len` (caller contract), so the element is inside the view.
+        unsafe { *self.ptr.as_ptr().offset(i as isize * self.stride) }
+    }
+
     /// Iterates over the elements in logical order.
     #[inline]
     pub fn iter(&self) -> StridedIter<'a, S> {
