@@ -86,8 +86,8 @@ fn lanes2_indexed<S: Real>(
     let full = n / LANES;
     for c in 0..full {
         let base = c * LANES;
-        for k in 0..LANES {
-            acc[k] += f(x(base + k), y(base + k));
+        for (k, lane) in acc.iter_mut().enumerate() {
+            *lane += f(x(base + k), y(base + k));
         }
     }
     add_tail(&mut acc, (full * LANES..n).map(|i| f(x(i), y(i))));
