@@ -75,6 +75,8 @@ pub struct MemoryArena {
     failed_allocations: Cell<u64>,
     live: Cell<usize>,
     peak_live: Cell<usize>,
+    /// The largest used region seen, kept only under [`GrowthPolicy::Adaptive`] (its reset
+    /// sizes the single chunk from it).
     peak_region: Cell<usize>,
     timed_nanos: Cell<u128>,
     timed_allocations: Cell<u64>,
@@ -86,6 +88,8 @@ pub struct MemoryArena {
     timing: bool,
     observers: Vec<Arc<dyn ArenaObserver>>,
     notifying: Cell<bool>,
+    /// `!timing && observers.is_empty()`: allocations take the short path.
+    plain: bool,
 }
 
 // SAFETY: every raw pointer in the arena points into chunks the arena owns, and no state is
@@ -185,6 +189,7 @@ impl ArenaBuilder {
             alignment: self.alignment,
             min_align,
             timing,
+            plain: !timing && self.observers.is_empty(),
             observers: self.observers,
             notifying: Cell::new(false),
         })
@@ -288,7 +293,9 @@ impl MemoryArena {
     /// Taking `&mut self` guarantees no scope or arena vector is alive. Scopes leaked with
     /// `mem::forget` are discarded.
     pub fn reset(&mut self) {
-        self.note_peak_region();
+        if self.growth == GrowthPolicy::Adaptive {
+            self.note_peak_region();
+        }
         self.frames.get_mut().clear();
         self.depth.set(0);
         self.floor.set(Position::default());
@@ -349,6 +356,7 @@ impl MemoryArena {
     pub fn add_observer(&mut self, observer: Arc<dyn ArenaObserver>) {
         self.timing |= observer.wants_timing();
         self.observers.push(observer);
+        self.plain = false;
     }
 
     /// Number of live scopes (0 outside any scope).
@@ -368,6 +376,41 @@ impl MemoryArena {
     /// Allocates on behalf of the scope at `depth` (0: the arena itself).
     #[inline]
     pub(crate) fn allocate_at(
+        &self,
+        depth: usize,
+        bytes: usize,
+        align: usize,
+    ) -> Result<NonNull<u8>, ArenaError> {
+        // The common case in as few instructions as possible: the innermost scope, a valid
+        // alignment, no timing or observers, a non-empty request that fits the current chunk.
+        if self.plain
+            && depth == self.depth.get()
+            && align.is_power_of_two()
+            && align <= MAX_ALIGN
+            && bytes != 0
+        {
+            let align = align.max(self.min_align);
+            let base = self.base.get();
+            let cursor = self.cursor.get();
+            let pad = (base as usize).wrapping_add(cursor).wrapping_neg() & (align - 1);
+            if let Some(end) = cursor.checked_add(pad).and_then(|s| s.checked_add(bytes)) {
+                if end <= self.limit.get() {
+                    self.cursor.set(end);
+                    self.record_success(bytes, None);
+                    // SAFETY: `cursor + pad < end <= limit`, the current chunk's capacity, so
+                    // the offset stays inside the chunk `base` points to (non-null, as
+                    // `limit > 0`).
+                    return Ok(unsafe { NonNull::new_unchecked(base.add(cursor + pad)) });
+                }
+            }
+        }
+        self.allocate_general(depth, bytes, align)
+    }
+
+    /// Every other allocation: errors, timing, observers, zero sizes, growth.
+    #[cold]
+    #[inline(never)]
+    fn allocate_general(
         &self,
         depth: usize,
         bytes: usize,
@@ -547,7 +590,9 @@ impl MemoryArena {
     /// Moves the cursor back to `to`, which lies at or before the current position.
     #[inline]
     fn rewind(&self, to: Position) {
-        self.note_peak_region();
+        if self.growth == GrowthPolicy::Adaptive {
+            self.note_peak_region();
+        }
         if to.chunk == self.current.get() {
             // Same chunk: only the cursor moves (the common case of a scope ending).
             self.cursor.set(to.offset);
@@ -695,7 +740,19 @@ impl MemoryArena {
         }
         // SAFETY: see `frames`; `rewind` below does not touch the frames.
         let frames = unsafe { self.frames() };
-        if depth == frames.len() {
+        let len = frames.len();
+        if depth == len && len > 0 && (len == 1 || !frames[len - 2].dropped) {
+            // The usual case: the innermost scope ends and the one below it is alive.
+            let top = frames[len - 1];
+            frames.truncate(len - 1);
+            let floor = frames.last().map(|f| f.checkpoint).unwrap_or_default();
+            self.rewind(top.checkpoint);
+            self.live.set(top.live_at_entry);
+            self.depth.set(len - 1);
+            self.floor.set(floor);
+            return;
+        }
+        if depth == len {
             let mut target = None;
             while let Some(frame) = frames.last() {
                 if target.is_some() && !frame.dropped {
