@@ -90,6 +90,8 @@ pub struct MemoryArena {
     notifying: Cell<bool>,
     /// `!timing && observers.is_empty()`: allocations take the short path.
     plain: bool,
+    /// `growth == GrowthPolicy::Adaptive`, the only policy that needs the peak region.
+    adaptive: bool,
 }
 
 // SAFETY: every raw pointer in the arena points into chunks the arena owns, and no state is
@@ -190,6 +192,7 @@ impl ArenaBuilder {
             min_align,
             timing,
             plain: !timing && self.observers.is_empty(),
+            adaptive: self.growth == GrowthPolicy::Adaptive,
             observers: self.observers,
             notifying: Cell::new(false),
         })
@@ -293,7 +296,7 @@ impl MemoryArena {
     /// Taking `&mut self` guarantees no scope or arena vector is alive. Scopes leaked with
     /// `mem::forget` are discarded.
     pub fn reset(&mut self) {
-        if self.growth == GrowthPolicy::Adaptive {
+        if self.adaptive {
             self.note_peak_region();
         }
         self.frames.get_mut().clear();
@@ -328,6 +331,7 @@ impl MemoryArena {
     /// Sets the growth policy for future growth.
     pub fn set_growth_policy(&mut self, policy: GrowthPolicy) {
         self.growth = policy;
+        self.adaptive = policy == GrowthPolicy::Adaptive;
     }
 
     /// The growth policy.
@@ -388,20 +392,20 @@ impl MemoryArena {
             && align.is_power_of_two()
             && align <= MAX_ALIGN
             && bytes != 0
+            && bytes <= isize::MAX as usize
         {
             let align = align.max(self.min_align);
             let base = self.base.get();
             let cursor = self.cursor.get();
             let pad = (base as usize).wrapping_add(cursor).wrapping_neg() & (align - 1);
-            if let Some(end) = cursor.checked_add(pad).and_then(|s| s.checked_add(bytes)) {
-                if end <= self.limit.get() {
-                    self.cursor.set(end);
-                    self.record_success(bytes, None);
-                    // SAFETY: `cursor + pad < end <= limit`, the current chunk's capacity, so
-                    // the offset stays inside the chunk `base` points to (non-null, as
-                    // `limit > 0`).
-                    return Ok(unsafe { NonNull::new_unchecked(base.add(cursor + pad)) });
-                }
+            // No overflow: cursor ≤ limit ≤ isize::MAX, pad < align ≤ 2³⁰, bytes ≤ isize::MAX.
+            let end = cursor + pad + bytes;
+            if end <= self.limit.get() {
+                self.cursor.set(end);
+                self.record_success(bytes, None);
+                // SAFETY: `cursor + pad < end <= limit`, the current chunk's capacity, so the
+                // offset stays inside the chunk `base` points to (non-null, as `limit > 0`).
+                return Ok(unsafe { NonNull::new_unchecked(base.add(cursor + pad)) });
             }
         }
         self.allocate_general(depth, bytes, align)
@@ -590,7 +594,7 @@ impl MemoryArena {
     /// Moves the cursor back to `to`, which lies at or before the current position.
     #[inline]
     fn rewind(&self, to: Position) {
-        if self.growth == GrowthPolicy::Adaptive {
+        if self.adaptive {
             self.note_peak_region();
         }
         if to.chunk == self.current.get() {
@@ -626,7 +630,7 @@ impl MemoryArena {
             if here >= self.floor.get() {
                 // The most recent allocation of the innermost scope: reclaim its space. Only
                 // the adaptive policy uses the peak region.
-                if self.growth == GrowthPolicy::Adaptive {
+                if self.adaptive {
                     self.note_peak_region();
                 }
                 self.cursor.set(offset);
@@ -743,11 +747,16 @@ impl MemoryArena {
         let len = frames.len();
         if depth == len && len > 0 && (len == 1 || !frames[len - 2].dropped) {
             // The usual case: the innermost scope ends and the one below it is alive.
-            let top = frames[len - 1];
-            frames.truncate(len - 1);
-            let floor = frames.last().map(|f| f.checkpoint).unwrap_or_default();
-            self.rewind(top.checkpoint);
-            self.live.set(top.live_at_entry);
+            let (checkpoint, live) = (frames[len - 1].checkpoint, frames[len - 1].live_at_entry);
+            let floor = if len > 1 {
+                frames[len - 2].checkpoint
+            } else {
+                Position::default()
+            };
+            // SAFETY: `len - 1 < len`; `Frame` is `Copy`, so nothing needs dropping.
+            unsafe { frames.set_len(len - 1) };
+            self.rewind(checkpoint);
+            self.live.set(live);
             self.depth.set(len - 1);
             self.floor.set(floor);
             return;
