@@ -1,6 +1,6 @@
 //! The RVF trait operations on nalgebra `DVector` and ndarray `Array1` next to the libraries'
 //! own methods on the same data (n = 1e4 and 1e6). Run with
-//! `cargo bench --all-features --bench adapters`.
+//! `cargo bench --features full --bench adapters`.
 
 use std::hint::black_box;
 use std::time::Duration;
