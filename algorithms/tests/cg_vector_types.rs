@@ -77,6 +77,7 @@ fn problem() -> (Poisson2d<f64>, Vec<f64>) {
     (Poisson2d::new(n, n), b)
 }
 
+#[cfg(any(all(feature = "nalgebra", feature = "ndarray"), feature = "sparse"))]
 fn solve_vec() -> (usize, Vec<f64>) {
     let (r, x) = solve_vec_full();
     (r.iterations, x)

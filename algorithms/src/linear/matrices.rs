@@ -1,12 +1,14 @@
 //! [`LinearOperator`] for nalgebra's `DMatrix`, ndarray's `Array2` and nalgebra-sparse's
 //! `CsrMatrix` (features `nalgebra`, `ndarray`, `sparse`).
 
-#[allow(unused_imports)]
-use rvf::ops::{kernels, Local, LocalMut};
-#[allow(unused_imports)]
+#[cfg(feature = "ndarray")]
+use rvf::ops::kernels;
+#[cfg(feature = "sparse")]
+use rvf::ops::LocalMut;
+#[cfg(any(feature = "nalgebra", feature = "ndarray"))]
 use rvf::{Real, RealVector, RealVectorMut};
 
-#[allow(unused_imports)]
+#[cfg(any(feature = "nalgebra", feature = "ndarray"))]
 use super::operator::{check_apply, LinearOperator};
 
 /// Column-major dense matrices: `y ← Σⱼ xⱼ·A[:, j]`, one contiguous column at a time.

@@ -1,6 +1,6 @@
 //! [`LinearOperator`]: `y ← A·x` for matrices and matrix-free operators.
 
-use rvf::ops::{kernels, Local, LocalMut};
+use rvf::ops::LocalMut;
 use rvf::{DenseMatrix, Par, Real, RealVector, RealVectorMut};
 
 /// A linear map `A: ℝⁿ → ℝᵐ`, applied in place as `y ← A·x`.
@@ -178,18 +178,5 @@ impl<S: Real> LinearOperator<S> for DenseMatrix<S> {
     fn diagonal(&self) -> Option<Vec<S>> {
         let n = self.rows().min(self.cols());
         Some((0..n).map(|i| self.get(i, i)).collect())
-    }
-}
-
-/// `y_i ← row_i · x` for rows given as slices (shared by the matrix adapters).
-#[allow(dead_code)] // used by the feature-gated matrix adapters
-pub(crate) fn rows_times<'r, S: Real>(
-    rows: impl Iterator<Item = Local<'r, S>>,
-    x: Local<'_, S>,
-    y: LocalMut<'_, S>,
-) {
-    let mut y = y;
-    for (yi, row) in y.iter_mut().zip(rows) {
-        *yi = kernels::reduce2(row, x, |p, q| p * q);
     }
 }

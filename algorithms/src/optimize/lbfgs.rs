@@ -5,7 +5,7 @@ use rvf::{Real, RealVector, RealVectorMut};
 
 use super::objective::Objective;
 use super::result::{OptimizeResult, OptimizeStatus};
-use crate::error::{same_dim, to_f64, SolverError};
+use crate::error::{to_f64, SolverError};
 
 /// Parameters of [`lbfgs`].
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -214,16 +214,12 @@ where
     F: Objective<S>,
     V: RealVectorMut<Scalar = S> + ArenaClone + ?Sized,
 {
-    same_dim("lbfgs", f.dimension(), x.dimension())?;
     if params.memory == 0 {
         return Err(SolverError::InvalidParameter {
             name: "memory",
             value: 0.0,
             requirement: "at least one correction pair",
         });
-    }
-    if !x.all_finite() {
-        return Err(SolverError::NonFiniteInput { what: "x0" });
     }
     let m = params.memory;
     let outer = arena.create_scope();
@@ -243,13 +239,8 @@ where
     let mut alpha = vec![S::zero(); m];
     let (mut head, mut count) = (0usize, 0usize);
 
-    let mut fx = f.value_and_gradient(x, &mut g);
-    if !(fx.is_finite() && g.all_finite()) {
-        return Err(SolverError::NonFiniteObjective { iteration: 0 });
-    }
-    let mut result = OptimizeResult::new(fx, g.l2norm());
-    result.value_evaluations = 1;
-    result.gradient_evaluations = 1;
+    let mut result = OptimizeResult::start("lbfgs", f, &*x, &mut g)?;
+    let mut fx = result.value;
 
     for k in 1..=params.max_iter {
         let gnorm = g.l2norm();

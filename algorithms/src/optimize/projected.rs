@@ -95,13 +95,8 @@ where
     let mut trial = outer.clone_of(x)?;
     let mut g_trial = outer.clone_of(x)?;
     let mut step = outer.clone_of(x)?;
-    let mut fx = f.value_and_gradient(x, &mut g);
-    if !(fx.is_finite() && g.all_finite()) {
-        return Err(SolverError::NonFiniteObjective { iteration: 0 });
-    }
-    let mut result = OptimizeResult::new(fx, S::infinity());
-    result.value_evaluations = 1;
-    result.gradient_evaluations = 1;
+    let mut result = OptimizeResult::start("projected_gradient", f, &*x, &mut g)?;
+    let mut fx = result.value;
     let half = S::from_f64_lossy(0.5);
     let mut alpha = S::one() / g.norm_inf().max(S::one());
 

@@ -8,7 +8,7 @@ use rvf::{Real, RealVector, RealVectorMut};
 use super::objective::{HessianPreconditioner, HessianVector};
 use super::result::{OptimizeResult, OptimizeStatus};
 use super::steihaug::{truncated_cg_like, TruncatedCgParams, TruncatedCgResult, TruncatedCgStatus};
-use crate::error::{positive, same_dim, to_f64, SolverError};
+use crate::error::{positive, to_f64, SolverError};
 use crate::linear::{Identity, LinearOperator, Preconditioner};
 
 /// Parameters of [`trust_region`].
@@ -235,23 +235,14 @@ where
     V: RealVectorMut<Scalar = S> + ArenaClone + ?Sized,
     P: Subproblem<S, F>,
 {
-    same_dim("trust_region", f.dimension(), x.dimension())?;
     positive("initial_radius", to_f64(params.initial_radius))?;
     positive("max_radius", to_f64(params.max_radius))?;
-    if !x.all_finite() {
-        return Err(SolverError::NonFiniteInput { what: "x0" });
-    }
     let outer = arena.create_scope();
     let mut g = outer.clone_of(x)?;
     let mut s = outer.clone_of(x)?;
     let mut trial = outer.clone_of(x)?;
-    let mut fx = f.value_and_gradient(x, &mut g);
-    if !(fx.is_finite() && g.all_finite()) {
-        return Err(SolverError::NonFiniteObjective { iteration: 0 });
-    }
-    let mut result = OptimizeResult::new(fx, g.l2norm());
-    result.value_evaluations = 1;
-    result.gradient_evaluations = 1;
+    let mut result = OptimizeResult::start("trust_region", f, &*x, &mut g)?;
+    let mut fx = result.value;
     let products = Cell::new(0);
     let mut radius = params.initial_radius.min(params.max_radius);
     let half = S::from_f64_lossy(0.5);
