@@ -4,7 +4,7 @@
 //! keep its contents until it is released.
 
 use proptest::prelude::*;
-use rvf::arena::{ArenaError, GrowthPolicy, MemoryArena, Scope};
+use rvf::arena::{AlignmentPolicy, ArenaError, GrowthPolicy, MemoryArena, Scope};
 
 #[derive(Debug, Clone)]
 enum Op {
@@ -111,6 +111,8 @@ fn run_episode(
                 *counter += 1;
                 let addr = ptr.as_ptr() as usize;
                 prop_assert_eq!(addr % align, 0, "misaligned");
+                let policy_align = arena.alignment_policy().min_align().unwrap();
+                prop_assert_eq!(addr % policy_align, 0, "below the policy's alignment");
                 if bytes == 0 {
                     continue;
                 }
@@ -175,8 +177,22 @@ proptest! {
             Just(GrowthPolicy::Adaptive),
         ],
         capacity in prop_oneof![Just(0usize), Just(64), Just(1000)],
+        // A minimum alignment above 8 bytes and timing both send every allocation and scope
+        // exit through the general paths; the defaults use the short ones.
+        alignment in prop_oneof![
+            3 => Just(AlignmentPolicy::Natural),
+            1 => Just(AlignmentPolicy::Custom(16)),
+            1 => Just(AlignmentPolicy::CacheLine),
+        ],
+        timing in prop::bool::weighted(0.2),
     ) {
-        let mut arena = MemoryArena::builder().capacity(capacity).growth(growth).build().unwrap();
+        let mut arena = MemoryArena::builder()
+            .capacity(capacity)
+            .growth(growth)
+            .alignment(alignment)
+            .timing(timing)
+            .build()
+            .unwrap();
         let (mut count, mut failed) = (0, 0);
         for ops in &episodes {
             run_episode(&arena, ops, &mut count, &mut failed)?;

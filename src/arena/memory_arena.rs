@@ -15,19 +15,55 @@ use super::ArenaError;
 /// Smallest chunk an exponentially growing arena asks the system for.
 const MIN_CHUNK: usize = 4096;
 
-/// A place in the arena: a chunk and a byte offset in it. Ordered as allocation proceeds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
-pub(crate) struct Position {
-    chunk: usize,
-    offset: usize,
+/// Set in the arena's `key` when allocations must take the general path (timing,
+/// observers or the adaptive policy); the low bits are the depth.
+const NOT_PLAIN: usize = 1 << (usize::BITS - 1);
+
+/// Every allocation starts at a multiple of this and is rounded up to one, so the cursor
+/// stays aligned to it: requests aligned to at most this (all scalars) need no padding.
+const QUANTUM: usize = 8;
+
+/// `bytes ≤ isize::MAX` rounded up to a multiple of [`QUANTUM`] (no overflow).
+#[inline(always)]
+fn quantum_size(bytes: usize) -> usize {
+    (bytes + (QUANTUM - 1)) & !(QUANTUM - 1)
 }
 
-/// The record of one live (or dropped-but-not-yet-released) scope.
+/// The record of one live (or dropped-but-not-yet-released) scope: the state to restore
+/// when it ends.
 #[derive(Debug, Clone, Copy)]
 struct Frame {
-    checkpoint: Position,
-    live_at_entry: usize,
-    dropped: bool,
+    /// The cursor at entry (a pointer into the chunk, or the empty arena's dangling one).
+    cursor: *mut u8,
+    /// The chunk index at entry, with [`DROPPED`] set once the scope was dropped while a
+    /// later one lived (one word: entering a scope is a handful of stores).
+    chunk_and_flag: usize,
+    /// The arena's `floor` at entry, valid again once the cursor is back in the chunk.
+    floor: usize,
+    /// The arena's `bias` at entry: with `cursor`, the live bytes to restore.
+    bias: usize,
+}
+
+/// Set in [`Frame::chunk_and_flag`] for a scope dropped out of order. The innermost frame
+/// never has it, so its raw field equals the chunk index.
+const DROPPED: usize = 1 << (usize::BITS - 1);
+
+impl Frame {
+    #[inline]
+    fn chunk(&self) -> usize {
+        self.chunk_and_flag & !DROPPED
+    }
+
+    #[inline]
+    fn dropped(&self) -> bool {
+        self.chunk_and_flag & DROPPED != 0
+    }
+
+    /// Where the scope began, ordered as allocation proceeds: chunk, then address.
+    #[inline]
+    fn checkpoint(&self) -> (usize, usize) {
+        (self.chunk(), self.cursor.addr())
+    }
 }
 
 /// A bump-allocating memory arena.
@@ -54,44 +90,64 @@ struct Frame {
 /// } // scope dropped: its memory is free again
 /// assert_eq!(arena.statistics().bytes_allocated, 0);
 /// ```
+#[repr(C)]
 pub struct MemoryArena {
-    // Bump state of the current chunk, read on every allocation.
-    base: Cell<*mut u8>,
-    cursor: Cell<usize>,
+    // The state of the short paths. `repr(C)` keeps this order: the fields an allocation or
+    // a release writes are never adjacent, since LLVM would otherwise update two of them with
+    // one 16-byte load that then stalls on an 8-byte store of the other path.
+    /// Next free byte of the current chunk (the empty arena: a dangling aligned pointer),
+    /// always a multiple of [`QUANTUM`]. It keeps the chunk's pointer provenance; addresses
+    /// are compared as integers.
+    cursor: Cell<*mut u8>,
+    /// Address one past the end of the current chunk.
     limit: Cell<usize>,
+    total_allocations: Cell<u64>,
+    /// Lowest address of the current chunk the innermost scope may reclaim down to: its
+    /// checkpoint when that lies in this chunk, else the chunk's start.
+    floor: Cell<usize>,
+    /// Live bytes are `cursor + bias` (wrapping): an allocation of `f64`s moves the cursor by
+    /// exactly its size, so only padding and rounding touch `bias`, and a scope's exit
+    /// restores the live count with the cursor.
+    bias: Cell<usize>,
+    /// The scope depth, with [`NOT_PLAIN`] set when allocations and scope exits take the
+    /// general path (the arena is not `plain`, or a scope was dropped out of order): a scope
+    /// whose depth equals it is the innermost one and may use the short paths (one compare).
+    key: Cell<usize>,
+    /// The largest live count seen when it last decreased; `max(peak_live, live)` is the
+    /// peak (live bytes only grow by allocating, so noting them before each decrease is
+    /// enough).
+    peak_live: Cell<usize>,
+    /// No timing, no observers, not adaptive, a minimum alignment of at most [`QUANTUM`]:
+    /// the short paths apply.
+    plain: bool,
+
+    // Everything else: chunks, frames, policies, observers.
+    /// Start of the current chunk (the used region is `region_base + cursor - base`).
+    base: Cell<usize>,
     current: Cell<usize>,
-    /// Capacity of the chunks before `current`: the used region is `region_base + cursor`.
+    /// Capacity of the chunks before `current`.
     region_base: Cell<usize>,
     chunks: RefCell<Vec<Chunk>>,
-
-    // Scopes: `depth == frames.len()`, kept apart so the hot path needs no `RefCell` borrow.
-    depth: Cell<usize>,
-    floor: Cell<Position>,
-    /// Only touched through [`frames`](Self::frames), never across a call out of the arena.
+    /// `frames.len()` is the depth. Only touched through [`frames`](Self::frames), never
+    /// across a call out of the arena.
     frames: UnsafeCell<Vec<Frame>>,
-
-    // Statistics.
-    total_allocations: Cell<u64>,
+    /// Frames marked dropped while a later scope lives; while non-zero, `key` sends scope
+    /// exits to the general path (which releases them in order).
+    out_of_order: Cell<usize>,
     failed_allocations: Cell<u64>,
-    live: Cell<usize>,
-    peak_live: Cell<usize>,
     /// The largest used region seen, kept only under [`GrowthPolicy::Adaptive`] (its reset
     /// sizes the single chunk from it).
     peak_region: Cell<usize>,
     timed_nanos: Cell<u128>,
+    /// When each live scope began, kept only while timing (so scopes stay small).
+    starts: RefCell<Vec<Option<Instant>>>,
     timed_allocations: Cell<u64>,
-
-    // Configuration.
     growth: GrowthPolicy,
     alignment: AlignmentPolicy,
     min_align: usize,
     timing: bool,
     observers: Vec<Arc<dyn ArenaObserver>>,
     notifying: Cell<bool>,
-    /// `!timing && observers.is_empty()`: allocations take the short path.
-    plain: bool,
-    /// `growth == GrowthPolicy::Adaptive`, the only policy that needs the peak region.
-    adaptive: bool,
 }
 
 // SAFETY: every raw pointer in the arena points into chunks the arena owns, and no state is
@@ -166,38 +222,43 @@ impl ArenaBuilder {
         if self.capacity > 0 {
             chunks.push(Chunk::new(self.capacity, min_align)?);
         }
-        let (base, limit) = chunks.first().map_or((core::ptr::null_mut(), 0), |c| {
-            (c.ptr().as_ptr(), c.capacity())
-        });
         let timing = self.timing || self.observers.iter().any(|o| o.wants_timing());
-        Ok(MemoryArena {
-            base: Cell::new(base),
-            cursor: Cell::new(0),
-            limit: Cell::new(limit),
+        let mut arena = MemoryArena {
+            cursor: Cell::new(EMPTY),
+            limit: Cell::new(EMPTY.addr()),
+            total_allocations: Cell::new(0),
+            floor: Cell::new(EMPTY.addr()),
+            bias: Cell::new(0),
+            key: Cell::new(0),
+            peak_live: Cell::new(0),
+            plain: true,
+            base: Cell::new(EMPTY.addr()),
             current: Cell::new(0),
             region_base: Cell::new(0),
             chunks: RefCell::new(chunks),
-            depth: Cell::new(0),
-            floor: Cell::new(Position::default()),
             frames: UnsafeCell::new(Vec::new()),
-            total_allocations: Cell::new(0),
+            out_of_order: Cell::new(0),
             failed_allocations: Cell::new(0),
-            live: Cell::new(0),
-            peak_live: Cell::new(0),
             peak_region: Cell::new(0),
             timed_nanos: Cell::new(0),
+            starts: RefCell::new(Vec::new()),
             timed_allocations: Cell::new(0),
             growth: self.growth,
             alignment: self.alignment,
             min_align,
             timing,
-            plain: !timing && self.observers.is_empty(),
-            adaptive: self.growth == GrowthPolicy::Adaptive,
             observers: self.observers,
             notifying: Cell::new(false),
-        })
+        };
+        arena.update_plain();
+        arena.start_over();
+        Ok(arena)
     }
 }
+
+/// The cursor of an arena without chunks: non-null and aligned to every accepted alignment,
+/// with no room behind it.
+const EMPTY: *mut u8 = core::ptr::without_provenance_mut(MAX_ALIGN);
 
 impl MemoryArena {
     /// An arena with `capacity_bytes` reserved in one chunk, growing exponentially when full.
@@ -234,7 +295,8 @@ impl MemoryArena {
     /// scope. The memory stays allocated until [`reset`](Self::reset), the end of the arena,
     /// or [`deallocate`](Self::deallocate).
     ///
-    /// A zero-size request returns a dangling, aligned pointer and uses no space.
+    /// A zero-size request returns a non-null, aligned pointer (valid for zero bytes) and
+    /// uses no space.
     ///
     /// # Errors
     /// [`ArenaError::InvalidAlignment`] if `align` is not a power of two,
@@ -266,7 +328,7 @@ impl MemoryArena {
         let chunks = self.chunks.borrow();
         let total_capacity: usize = chunks.iter().map(Chunk::capacity).sum();
         let region = self.used_region();
-        let live = self.live.get();
+        let live = self.live();
         let fragmentation_ratio = if region == 0 {
             0.0
         } else {
@@ -280,13 +342,13 @@ impl MemoryArena {
             total_capacity,
             bytes_allocated: live,
             bytes_available: total_capacity.saturating_sub(region),
-            peak_usage: self.peak_live.get(),
+            peak_usage: self.peak_live.get().max(live),
             total_allocations: self.total_allocations.get(),
             failed_allocations: self.failed_allocations.get(),
             fragmentation_ratio,
             avg_allocation_time,
             chunks: chunks.len(),
-            scope_depth: self.depth.get(),
+            scope_depth: self.scope_depth(),
         }
     }
 
@@ -296,12 +358,10 @@ impl MemoryArena {
     /// Taking `&mut self` guarantees no scope or arena vector is alive. Scopes leaked with
     /// `mem::forget` are discarded.
     pub fn reset(&mut self) {
-        if self.adaptive {
+        if self.growth == GrowthPolicy::Adaptive {
             self.note_peak_region();
         }
-        self.frames.get_mut().clear();
-        self.depth.set(0);
-        self.floor.set(Position::default());
+        self.note_peak_live();
         let chunks = self.chunks.get_mut();
         let largest = chunks
             .iter()
@@ -317,21 +377,13 @@ impl MemoryArena {
                 .flatten();
             chunks.push(replacement.unwrap_or(keep));
         }
-        let (base, limit) = chunks.first().map_or((core::ptr::null_mut(), 0), |c| {
-            (c.ptr().as_ptr(), c.capacity())
-        });
-        self.base.set(base);
-        self.limit.set(limit);
-        self.cursor.set(0);
-        self.current.set(0);
-        self.region_base.set(0);
-        self.live.set(0);
+        self.start_over();
     }
 
     /// Sets the growth policy for future growth.
     pub fn set_growth_policy(&mut self, policy: GrowthPolicy) {
         self.growth = policy;
-        self.adaptive = policy == GrowthPolicy::Adaptive;
+        self.update_plain();
     }
 
     /// The growth policy.
@@ -347,6 +399,7 @@ impl MemoryArena {
     pub fn set_alignment_policy(&mut self, policy: AlignmentPolicy) -> Result<(), ArenaError> {
         self.min_align = policy.min_align()?;
         self.alignment = policy;
+        self.update_plain();
         Ok(())
     }
 
@@ -360,19 +413,64 @@ impl MemoryArena {
     pub fn add_observer(&mut self, observer: Arc<dyn ArenaObserver>) {
         self.timing |= observer.wants_timing();
         self.observers.push(observer);
-        self.plain = false;
+        self.update_plain();
     }
 
     /// Number of live scopes (0 outside any scope).
     #[inline]
     pub fn scope_depth(&self) -> usize {
-        self.depth.get()
+        self.key.get() & !NOT_PLAIN
     }
 
     /// Whether this arena allocated the byte at `ptr` (it lies inside one of its chunks).
     pub fn owns(&self, ptr: *const u8) -> bool {
-        let addr = ptr as usize;
+        let addr = ptr.addr();
         self.chunks.borrow().iter().any(|c| c.contains(addr))
+    }
+
+    // ----- configuration -----
+
+    /// Recomputes `plain` and the flag in `key` after a configuration change.
+    fn update_plain(&mut self) {
+        self.plain = !self.timing
+            && self.observers.is_empty()
+            && self.growth != GrowthPolicy::Adaptive
+            && self.min_align <= QUANTUM;
+        self.set_key(self.scope_depth());
+    }
+
+    /// Sets `key` for `depth` live scopes (see its doc).
+    fn set_key(&self, depth: usize) {
+        let general = !self.plain || self.out_of_order.get() != 0;
+        self.key
+            .set(if general { depth | NOT_PLAIN } else { depth });
+    }
+
+    /// Empties the arena onto its first chunk (if any) with no scope alive.
+    fn start_over(&mut self) {
+        self.frames.get_mut().clear();
+        self.starts.get_mut().clear();
+        self.out_of_order.set(0);
+        self.set_key(0);
+        let chunks = self.chunks.get_mut();
+        match chunks.first() {
+            Some(c) => {
+                let (ptr, cap) = (c.ptr().as_ptr(), c.capacity());
+                self.cursor.set(ptr);
+                self.base.set(ptr.addr());
+                self.limit.set(ptr.addr() + cap);
+                self.floor.set(ptr.addr());
+            }
+            None => {
+                self.cursor.set(EMPTY);
+                self.base.set(EMPTY.addr());
+                self.limit.set(EMPTY.addr());
+                self.floor.set(EMPTY.addr());
+            }
+        }
+        self.current.set(0);
+        self.region_base.set(0);
+        self.set_live(0);
     }
 
     // ----- crate-internal machinery used by scopes, arena vectors and the allocator -----
@@ -385,27 +483,39 @@ impl MemoryArena {
         bytes: usize,
         align: usize,
     ) -> Result<NonNull<u8>, ArenaError> {
-        // The common case in as few instructions as possible: the innermost scope, a valid
-        // alignment, no timing or observers, a non-empty request that fits the current chunk.
-        if self.plain
-            && depth == self.depth.get()
-            && align.is_power_of_two()
-            && align <= MAX_ALIGN
-            && bytes != 0
-            && bytes <= isize::MAX as usize
-        {
-            let align = align.max(self.min_align);
-            let base = self.base.get();
+        // The common case in as few instructions as possible: the innermost scope of a plain
+        // arena (one compare), a valid alignment (constant for typed requests), a non-empty
+        // request that fits the current chunk.
+        // A plain arena's minimum alignment is at most QUANTUM, so `align` alone decides
+        // whether padding is needed; for typed requests it is a constant.
+        if depth == self.key.get() && align.is_power_of_two() && bytes <= isize::MAX as usize {
             let cursor = self.cursor.get();
-            let pad = (base as usize).wrapping_add(cursor).wrapping_neg() & (align - 1);
-            // No overflow: cursor ≤ limit ≤ isize::MAX, pad < align ≤ 2³⁰, bytes ≤ isize::MAX.
-            let end = cursor + pad + bytes;
-            if end <= self.limit.get() {
-                self.cursor.set(end);
-                self.record_success(bytes, None);
-                // SAFETY: `cursor + pad < end <= limit`, the current chunk's capacity, so the
-                // offset stays inside the chunk `base` points to (non-null, as `limit > 0`).
-                return Ok(unsafe { NonNull::new_unchecked(base.add(cursor + pad)) });
+            let room = self.limit.get() - cursor.addr();
+            let size = quantum_size(bytes);
+            if align <= QUANTUM {
+                // The cursor is always QUANTUM-aligned: no padding, and the cursor moves by a
+                // size that folds to `bytes` for `f64` vectors (one add on the critical path).
+                // A zero-size request gets the cursor itself and uses no space.
+                if size <= room {
+                    // SAFETY: `size` bytes from the cursor lie inside the current chunk, so
+                    // the result points into it or one past its end.
+                    self.cursor.set(unsafe { cursor.add(size) });
+                    self.count_allocation(size - bytes);
+                    // SAFETY: the cursor is never null.
+                    return Ok(unsafe { NonNull::new_unchecked(cursor) });
+                }
+            } else if align <= MAX_ALIGN && bytes != 0 {
+                let pad = cursor.addr().wrapping_neg() & (align - 1);
+                // No overflow: pad < 2³⁰ and size ≤ isize::MAX + 1 − QUANTUM.
+                let need = pad + size;
+                if need <= room {
+                    // SAFETY: `need` bytes from the cursor lie inside the current chunk.
+                    let (ptr, end) = unsafe { (cursor.add(pad), cursor.add(need)) };
+                    self.cursor.set(end);
+                    self.count_allocation(need - bytes);
+                    // SAFETY: a pointer into a chunk is non-null.
+                    return Ok(unsafe { NonNull::new_unchecked(ptr) });
+                }
             }
         }
         self.allocate_general(depth, bytes, align)
@@ -420,7 +530,7 @@ impl MemoryArena {
         bytes: usize,
         align: usize,
     ) -> Result<NonNull<u8>, ArenaError> {
-        let innermost = self.depth.get();
+        let innermost = self.scope_depth();
         if depth != innermost {
             return Err(self.fail(ArenaError::ScopeNotInnermost { depth, innermost }));
         }
@@ -428,6 +538,7 @@ impl MemoryArena {
             return Err(self.fail(ArenaError::InvalidAlignment { align }));
         }
         let align = align.max(self.min_align);
+        let live = self.live();
         let (result, elapsed) = if self.timing {
             let start = Instant::now();
             let r = self.bump(bytes, align);
@@ -437,13 +548,19 @@ impl MemoryArena {
         };
         match result {
             Ok(ptr) => {
-                self.record_success(bytes, elapsed);
+                self.total_allocations.set(self.total_allocations.get() + 1);
+                // The cursor may have moved to another chunk: set the live count afresh.
+                self.set_live(live + bytes);
+                if let Some(t) = elapsed {
+                    self.timed_nanos.set(self.timed_nanos.get() + t.as_nanos());
+                    self.timed_allocations.set(self.timed_allocations.get() + 1);
+                }
                 if !self.observers.is_empty() {
                     let event = AllocationEvent {
                         ptr,
                         bytes,
                         align,
-                        scope_depth: depth,
+                        scope_depth: self.scope_depth(),
                         elapsed,
                     };
                     self.notify(|o| o.on_allocation(&event));
@@ -454,18 +571,43 @@ impl MemoryArena {
         }
     }
 
+    /// Counts a short-path allocation after the cursor moved by `waste` bytes more than the
+    /// request (padding and rounding; a constant 0 for `f64` vectors, so `bias` stays
+    /// untouched).
     #[inline(always)]
-    fn record_success(&self, bytes: usize, elapsed: Option<Duration>) {
+    fn count_allocation(&self, waste: usize) {
         self.total_allocations.set(self.total_allocations.get() + 1);
-        let live = self.live.get() + bytes;
-        self.live.set(live);
-        if live > self.peak_live.get() {
-            self.peak_live.set(live);
+        if waste != 0 {
+            self.bias.set(self.bias.get().wrapping_sub(waste));
         }
-        if let Some(t) = elapsed {
-            self.timed_nanos.set(self.timed_nanos.get() + t.as_nanos());
-            self.timed_allocations.set(self.timed_allocations.get() + 1);
-        }
+    }
+
+    /// Bytes of live allocations.
+    #[inline(always)]
+    fn live(&self) -> usize {
+        self.cursor.get().addr().wrapping_add(self.bias.get())
+    }
+
+    /// Sets the live count for the current cursor.
+    #[inline(always)]
+    fn set_live(&self, live: usize) {
+        self.bias.set(live.wrapping_sub(self.cursor.get().addr()));
+    }
+
+    /// Allocations since the arena was created, from which a scope counts its own.
+    #[inline(always)]
+    pub(crate) fn allocation_count(&self) -> u64 {
+        self.total_allocations.get()
+    }
+
+    /// Live bytes of the scope at `depth`: everything allocated since it began and not yet
+    /// released (what its end gives back).
+    pub(crate) fn scope_live_bytes(&self, depth: usize) -> usize {
+        // SAFETY: see `frames`; the reference ends with this statement.
+        let entry = unsafe { self.frames() }
+            .get(depth.wrapping_sub(1))
+            .map(|f| f.cursor.addr().wrapping_add(f.bias));
+        entry.map_or(0, |at_entry| self.live().saturating_sub(at_entry))
     }
 
     #[cold]
@@ -477,11 +619,10 @@ impl MemoryArena {
 
     #[inline]
     fn used_region(&self) -> usize {
-        self.region_base.get() + self.cursor.get()
+        self.region_base.get() + (self.cursor.get().addr() - self.base.get())
     }
 
     /// The bump itself: `align` is a valid power of two.
-    #[inline]
     fn bump(&self, bytes: usize, align: usize) -> Result<NonNull<u8>, ArenaError> {
         if bytes == 0 {
             // A zero-size allocation needs no space, only a non-null aligned address.
@@ -489,16 +630,19 @@ impl MemoryArena {
             // SAFETY: `align` is a power of two, hence non-zero.
             return Ok(unsafe { NonNull::new_unchecked(dangling) });
         }
-        let base = self.base.get();
+        if bytes > isize::MAX as usize {
+            return self.bump_slow(bytes, align);
+        }
+        let size = quantum_size(bytes);
         let cursor = self.cursor.get();
-        let pad = (base as usize).wrapping_add(cursor).wrapping_neg() & (align - 1);
-        if let Some(end) = cursor.checked_add(pad).and_then(|s| s.checked_add(bytes)) {
-            if end <= self.limit.get() {
-                self.cursor.set(end);
-                // SAFETY: `cursor + pad < end <= limit`, the current chunk's capacity, so the
-                // offset stays inside the chunk `base` points to (non-null, as `limit > 0`).
-                return Ok(unsafe { NonNull::new_unchecked(base.add(cursor + pad)) });
-            }
+        let pad = cursor.addr().wrapping_neg() & (align - 1);
+        let room = self.limit.get() - cursor.addr();
+        if pad + size <= room {
+            // SAFETY: `pad + size` bytes from the cursor lie inside the current chunk.
+            let (ptr, end) = unsafe { (cursor.add(pad), cursor.add(pad + size)) };
+            self.cursor.set(end);
+            // SAFETY: a pointer into a chunk is non-null.
+            return Ok(unsafe { NonNull::new_unchecked(ptr) });
         }
         self.bump_slow(bytes, align)
     }
@@ -507,6 +651,18 @@ impl MemoryArena {
     /// or grow.
     #[cold]
     fn bump_slow(&self, bytes: usize, align: usize) -> Result<NonNull<u8>, ArenaError> {
+        if bytes > isize::MAX as usize {
+            // No chunk can be that large; the growth policy decides which error it is.
+            let total: usize = self.chunks.borrow().iter().map(Chunk::capacity).sum();
+            return Err(match self.growth {
+                GrowthPolicy::FixedSize => ArenaError::Exhausted {
+                    requested: bytes,
+                    available: total.saturating_sub(self.used_region()),
+                },
+                _ => ArenaError::SystemAllocationFailed { chunk_bytes: bytes },
+            });
+        }
+        let size = quantum_size(bytes);
         let mut chunks = self.chunks.borrow_mut();
         let first_free = if chunks.is_empty() {
             0
@@ -516,28 +672,56 @@ impl MemoryArena {
         // Chunks after the current one hold no live data (the cursor only moves forward while
         // scopes are live, and rewinds reset to a checkpoint), so any of them can be used.
         let reuse = (first_free..chunks.len())
-            .find_map(|i| chunks[i].fits(bytes, align).map(|pad| (i, pad)));
+            .find_map(|i| chunks[i].fits(size, align).map(|pad| (i, pad)));
         let (index, pad) = match reuse {
             Some(found) => found,
             None => {
                 let total: usize = chunks.iter().map(Chunk::capacity).sum();
-                let chunk = self.new_chunk(total, bytes, align)?;
+                let chunk = self.new_chunk(total, bytes, size, align)?;
                 let pad = chunk
-                    .fits(bytes, align)
+                    .fits(size, align)
                     .ok_or(ArenaError::SystemAllocationFailed {
                         chunk_bytes: chunk.capacity(),
                     })?;
                 chunks.push(chunk);
+                if chunks.len() == 1 {
+                    self.adopt_first_chunk(chunks[0].ptr().as_ptr());
+                }
                 (chunks.len() - 1, pad)
             }
         };
-        self.switch_to(&chunks, index, pad + bytes);
-        // SAFETY: `pad + bytes <= capacity` of chunk `index` (checked by `fits`).
+        // The innermost checkpoint lies in an earlier chunk: all of this one is the scope's.
+        self.switch_to(&chunks, index, pad + size);
+        self.floor.set(self.base.get());
+        // SAFETY: `pad + size <= capacity` of chunk `index` (checked by `fits`).
         Ok(unsafe { NonNull::new_unchecked(chunks[index].ptr().as_ptr().add(pad)) })
     }
 
+    /// Scopes entered while the arena had no chunk saved the dangling empty cursor; the first
+    /// chunk takes its place, so ending them rewinds to its start.
+    #[cold]
+    fn adopt_first_chunk(&self, start: *mut u8) {
+        // SAFETY: see `frames`; no call out of the arena while the reference lives.
+        for frame in unsafe { self.frames() }.iter_mut() {
+            // Same live count at the new cursor.
+            frame.bias = frame
+                .bias
+                .wrapping_add(frame.cursor.addr())
+                .wrapping_sub(start.addr());
+            frame.cursor = start;
+            frame.floor = start.addr();
+        }
+    }
+
     /// A chunk for a request of `bytes` at `align` under the growth policy.
-    fn new_chunk(&self, total: usize, bytes: usize, align: usize) -> Result<Chunk, ArenaError> {
+    /// `size` is `bytes` rounded up to the quantum (what the request uses of a chunk).
+    fn new_chunk(
+        &self,
+        total: usize,
+        bytes: usize,
+        size: usize,
+        align: usize,
+    ) -> Result<Chunk, ArenaError> {
         let wanted = match self.growth {
             GrowthPolicy::FixedSize => {
                 return Err(ArenaError::Exhausted {
@@ -545,22 +729,27 @@ impl MemoryArena {
                     available: total.saturating_sub(self.used_region()),
                 })
             }
-            GrowthPolicy::Linear(step) => step.max(bytes),
-            GrowthPolicy::Exponential | GrowthPolicy::Adaptive => total.max(MIN_CHUNK).max(bytes),
+            GrowthPolicy::Linear(step) => step.max(size),
+            GrowthPolicy::Exponential | GrowthPolicy::Adaptive => total.max(MIN_CHUNK).max(size),
         };
         // The chunk is aligned to at least `align`, so the request fits at offset 0.
         match Chunk::new(wanted, align) {
             Ok(c) => Ok(c),
-            Err(_) if wanted > bytes => Chunk::new(bytes, align),
+            Err(_) if wanted > size => Chunk::new(size, align),
             Err(e) => Err(e),
         }
     }
 
-    fn switch_to(&self, chunks: &[Chunk], index: usize, cursor: usize) {
+    /// Makes chunk `index` current with the cursor `offset` bytes into it (the caller sets
+    /// `floor`).
+    fn switch_to(&self, chunks: &[Chunk], index: usize, offset: usize) {
         let chunk = &chunks[index];
-        self.base.set(chunk.ptr().as_ptr());
-        self.limit.set(chunk.capacity());
-        self.cursor.set(cursor);
+        let ptr = chunk.ptr().as_ptr();
+        // SAFETY: callers pass `offset <= capacity`: the pointer stays in the chunk or one
+        // past its end.
+        self.cursor.set(unsafe { ptr.add(offset) });
+        self.base.set(ptr.addr());
+        self.limit.set(ptr.addr() + chunk.capacity());
         self.current.set(index);
         self.region_base
             .set(chunks[..index].iter().map(Chunk::capacity).sum());
@@ -580,9 +769,7 @@ impl MemoryArena {
         unsafe { &mut *self.frames.get() }
     }
 
-    /// Records the used region in `peak_region`. The region only shrinks when the cursor
-    /// moves back, so noting it there (and when statistics are read) tracks the peak without
-    /// a compare on every allocation.
+    /// Records the used region in `peak_region` (before the cursor moves back).
     #[inline]
     fn note_peak_region(&self) {
         let region = self.used_region();
@@ -591,88 +778,141 @@ impl MemoryArena {
         }
     }
 
-    /// Moves the cursor back to `to`, which lies at or before the current position.
-    #[inline]
-    fn rewind(&self, to: Position) {
-        if self.adaptive {
-            self.note_peak_region();
+    /// Records the live bytes in `peak_live` (before they decrease).
+    #[inline(always)]
+    fn note_peak_live(&self) {
+        let live = self.live();
+        if live > self.peak_live.get() {
+            self.peak_live.set(live);
         }
-        if to.chunk == self.current.get() {
-            // Same chunk: only the cursor moves (the common case of a scope ending).
-            self.cursor.set(to.offset);
-            return;
+    }
+
+    /// Moves the cursor back to the state saved in `frame` (at or before the current one).
+    fn rewind(&self, frame: &Frame) {
+        if frame.chunk() != self.current.get() {
+            self.note_peak_live();
+            self.rewind_chunk(frame.chunk());
         }
+        self.rewind_in_chunk(frame);
+    }
+
+    /// [`rewind`](Self::rewind) to a frame of the current chunk.
+    #[inline(always)]
+    fn rewind_in_chunk(&self, frame: &Frame) {
+        self.note_peak_live();
+        self.cursor.set(frame.cursor);
+        self.floor.set(frame.floor);
+        self.bias.set(frame.bias);
+    }
+
+    /// The chunk part of a rewind that crosses chunks (a scope that made the arena grow).
+    #[cold]
+    fn rewind_chunk(&self, index: usize) {
         let chunks = self.chunks.borrow();
-        if chunks.is_empty() {
-            return;
+        if !chunks.is_empty() {
+            self.switch_to(&chunks, index, 0);
         }
-        self.switch_to(&chunks, to.chunk, to.offset);
     }
 
     /// Gives back an allocation (see [`deallocate`](Self::deallocate)).
     #[inline]
     pub(crate) fn release(&self, ptr: NonNull<u8>, bytes: usize) {
+        let addr = ptr.as_ptr().addr();
+        // The most recent allocation of the innermost scope: move the cursor back over it.
+        // (A zero-size request never matches unless it is a no-op: `addr == cursor`.)
+        if self.plain
+            && bytes <= isize::MAX as usize
+            && addr.wrapping_add(quantum_size(bytes)) == self.cursor.get().addr()
+            && addr >= self.floor.get()
+        {
+            self.release_top(ptr, bytes);
+            return;
+        }
+        self.release_general(ptr, bytes);
+    }
+
+    /// Moves the cursor back over the allocation that ends at it.
+    #[inline(always)]
+    fn release_top(&self, ptr: NonNull<u8>, bytes: usize) {
+        self.note_peak_live();
+        self.cursor.set(ptr.as_ptr());
+        // The cursor moved back by the rounded size, live bytes by `bytes`.
+        let rounding = quantum_size(bytes) - bytes;
+        if rounding != 0 {
+            self.bias.set(self.bias.get().wrapping_add(rounding));
+        }
+    }
+
+    /// Releases with observers or the adaptive policy, or an allocation not on top.
+    #[cold]
+    #[inline(never)]
+    fn release_general(&self, ptr: NonNull<u8>, bytes: usize) {
         if bytes == 0 {
             return;
         }
         if !self.observers.is_empty() {
             self.notify(|o| o.on_deallocation(ptr, bytes));
         }
-        let addr = ptr.as_ptr() as usize;
-        let base = self.base.get() as usize;
-        let cursor = self.cursor.get();
-        if addr >= base && addr.wrapping_add(bytes) == base.wrapping_add(cursor) {
-            let offset = addr - base;
-            let here = Position {
-                chunk: self.current.get(),
-                offset,
-            };
-            if here >= self.floor.get() {
-                // The most recent allocation of the innermost scope: reclaim its space. Only
-                // the adaptive policy uses the peak region.
-                if self.adaptive {
-                    self.note_peak_region();
-                }
-                self.cursor.set(offset);
-                self.live.set(self.live.get().saturating_sub(bytes));
-                return;
+        let addr = ptr.as_ptr().addr();
+        self.note_peak_live();
+        if bytes <= isize::MAX as usize
+            && addr.wrapping_add(quantum_size(bytes)) == self.cursor.get().addr()
+            && addr >= self.floor.get()
+        {
+            if self.growth == GrowthPolicy::Adaptive {
+                self.note_peak_region();
+            }
+            self.release_top(ptr, bytes);
+            return;
+        }
+        let chunks = self.chunks.borrow();
+        let Some(index) = chunks.iter().position(|c| c.contains(addr)) else {
+            debug_assert!(
+                false,
+                "MemoryArena::deallocate: pointer {addr:#x} is not owned by this arena"
+            );
+            return;
+        };
+        // A hole: the bytes stay in the used region until the enclosing scope ends.
+        self.bias.set(self.bias.get().wrapping_sub(bytes));
+        // Scopes entered after this allocation restore a live count that includes it; take it
+        // out of theirs too. Checkpoints grow from the bottom frame to the top one.
+        let here = (index, addr);
+        // SAFETY: see `frames`; no call out of the arena while the reference lives.
+        let frames = unsafe { self.frames() };
+        for frame in frames.iter_mut().rev() {
+            if frame.checkpoint() > here {
+                frame.bias = frame.bias.wrapping_sub(bytes);
+            } else {
+                break;
             }
         }
-        self.release_slow(addr, bytes);
     }
 
     /// Extends the most recent allocation of the innermost scope from `old` to `new` bytes
     /// in place, if the current chunk has room. Returns whether it did.
     pub(crate) fn try_extend_top(&self, ptr: NonNull<u8>, old: usize, new: usize) -> bool {
-        let addr = ptr.as_ptr() as usize;
-        let base = self.base.get() as usize;
-        let cursor = self.cursor.get();
-        if addr < base || addr.wrapping_add(old) != base.wrapping_add(cursor) {
+        let addr = ptr.as_ptr().addr();
+        let cursor = self.cursor.get().addr();
+        if new < old
+            || new > isize::MAX as usize
+            || addr.wrapping_add(quantum_size(old)) != cursor
+            || addr < self.floor.get()
+            || quantum_size(new) - quantum_size(old) > self.limit.get() - cursor
+        {
             return false;
         }
-        let offset = addr - base;
-        let here = Position {
-            chunk: self.current.get(),
-            offset,
-        };
-        let fits = offset
-            .checked_add(new)
-            .is_some_and(|end| end <= self.limit.get());
-        if here < self.floor.get() || !fits || new < old {
-            return false;
-        }
-        self.cursor.set(offset + new);
-        let live = self.live.get() + (new - old);
-        self.live.set(live);
-        self.peak_live.set(self.peak_live.get().max(live));
-        self.peak_region
-            .set(self.peak_region.get().max(self.used_region()));
+        let live = self.live();
+        let grow = quantum_size(new) - quantum_size(old);
+        // SAFETY: `grow` more bytes fit before the chunk's end.
+        self.cursor.set(unsafe { self.cursor.get().add(grow) });
+        self.set_live(live + (new - old));
         if !self.observers.is_empty() {
             let event = AllocationEvent {
                 ptr,
                 bytes: new,
                 align: 1,
-                scope_depth: self.depth.get(),
+                scope_depth: self.scope_depth(),
                 elapsed: None,
             };
             self.notify(|o| {
@@ -683,110 +923,116 @@ impl MemoryArena {
         true
     }
 
-    #[cold]
-    fn release_slow(&self, addr: usize, bytes: usize) {
-        let chunks = self.chunks.borrow();
-        let Some(index) = chunks.iter().position(|c| c.contains(addr)) else {
-            debug_assert!(
-                false,
-                "MemoryArena::deallocate: pointer {addr:#x} is not owned by this arena"
-            );
-            return;
-        };
-        let here = Position {
-            chunk: index,
-            offset: addr - chunks[index].ptr().as_ptr() as usize,
-        };
-        self.live.set(self.live.get().saturating_sub(bytes));
-        // Scopes entered after this allocation restore a live count that includes it; take it
-        // out of theirs too. Checkpoints grow from the bottom frame to the top one.
-        // SAFETY: see `frames`; no call out of the arena while the reference lives.
-        let frames = unsafe { self.frames() };
-        for frame in frames.iter_mut().rev() {
-            if frame.checkpoint > here {
-                frame.live_at_entry = frame.live_at_entry.saturating_sub(bytes);
-            } else {
-                break;
-            }
-        }
-    }
-
     /// Records a new innermost scope and returns its depth.
     #[inline]
     pub(crate) fn enter_scope(&self) -> usize {
-        let checkpoint = Position {
-            chunk: self.current.get(),
-            offset: self.cursor.get(),
+        let cursor = self.cursor.get();
+        // SAFETY: see `frames`; the reference ends with this block.
+        let depth = unsafe {
+            let frames = self.frames();
+            frames.push(Frame {
+                cursor,
+                chunk_and_flag: self.current.get(),
+                floor: self.floor.get(),
+                bias: self.bias.get(),
+            });
+            frames.len()
         };
-        // SAFETY: see `frames`; the reference ends with this statement.
-        unsafe { self.frames() }.push(Frame {
-            checkpoint,
-            live_at_entry: self.live.get(),
-            dropped: false,
-        });
-        let depth = self.depth.get() + 1;
-        self.depth.set(depth);
-        self.floor.set(checkpoint);
-        if !self.observers.is_empty() {
-            self.notify(|o| o.on_scope_enter(depth));
+        self.key.set(self.key.get() + 1);
+        self.floor.set(cursor.addr());
+        if !self.plain {
+            self.enter_scope_general(depth);
         }
         depth
     }
 
-    /// Ends the scope at `depth`. The innermost scope releases its memory at once, along with
-    /// any outer scopes already dropped out of order; a scope dropped while a later one lives
-    /// only marks itself, so nothing still in use is freed.
+    /// Scope entry with timing or observers.
+    #[cold]
+    #[inline(never)]
+    fn enter_scope_general(&self, depth: usize) {
+        if self.timing {
+            let mut starts = self.starts.borrow_mut();
+            // Scopes leaked before timing was switched on have no start.
+            starts.resize(depth - 1, None);
+            starts.push(Some(Instant::now()));
+        }
+        if !self.observers.is_empty() {
+            self.notify(|o| o.on_scope_enter(depth));
+        }
+    }
+
+    /// Time since the scope at `depth` began, when the arena times.
+    pub(crate) fn scope_lifetime(&self, depth: usize) -> Option<Duration> {
+        let starts = self.starts.borrow();
+        let start = (*starts.get(depth.wrapping_sub(1))?)?;
+        Some(start.elapsed())
+    }
+
+    /// Ends the scope at `depth`. The innermost scope releases its memory at once, along
+    /// with any outer scopes already dropped out of order; a scope dropped while a later one
+    /// lives only marks itself, so nothing still in use is freed.
     #[inline]
     pub(crate) fn exit_scope(&self, depth: usize, stats: impl FnOnce() -> ScopeStatistics) {
+        // `depth == key`: the innermost scope of a plain arena. The short path also needs the
+        // scope to have stayed in its chunk (no call out, so no registers to save).
+        if depth == self.key.get() {
+            // SAFETY: see `frames`; `rewind` does not touch the frames.
+            let frames = unsafe { self.frames() };
+            // `depth == frames.len()` always; `depth == key` has no flag, so `depth >= 1`
+            // (a scope's depth) and the innermost frame is never marked dropped.
+            debug_assert_eq!(frames.len(), depth);
+            let top = depth - 1;
+            // SAFETY: `top < depth == frames.len()`.
+            let frame = unsafe { *frames.get_unchecked(top) };
+            if frame.chunk_and_flag == self.current.get() {
+                // SAFETY: `top < len`; `Frame` is `Copy`, so nothing needs dropping.
+                unsafe { frames.set_len(top) };
+                self.rewind_in_chunk(&frame);
+                self.key.set(top);
+                return;
+            }
+        }
+        self.exit_scope_general(depth, stats);
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn exit_scope_general(&self, depth: usize, stats: impl FnOnce() -> ScopeStatistics) {
         if !self.observers.is_empty() {
             let stats = stats();
             self.notify(|o| o.on_scope_exit(depth, &stats));
         }
+        if self.growth == GrowthPolicy::Adaptive {
+            self.note_peak_region();
+        }
         // SAFETY: see `frames`; `rewind` below does not touch the frames.
         let frames = unsafe { self.frames() };
-        let len = frames.len();
-        if depth == len && len > 0 && (len == 1 || !frames[len - 2].dropped) {
-            // The usual case: the innermost scope ends and the one below it is alive.
-            let (checkpoint, live) = (frames[len - 1].checkpoint, frames[len - 1].live_at_entry);
-            let floor = if len > 1 {
-                frames[len - 2].checkpoint
-            } else {
-                Position::default()
-            };
-            // SAFETY: `len - 1 < len`; `Frame` is `Copy`, so nothing needs dropping.
-            unsafe { frames.set_len(len - 1) };
-            self.rewind(checkpoint);
-            self.live.set(live);
-            self.depth.set(len - 1);
-            self.floor.set(floor);
-            return;
-        }
-        if depth == len {
+        if depth == frames.len() {
+            // Pop this scope and every outer one already dropped; restore the outermost.
             let mut target = None;
             while let Some(frame) = frames.last() {
-                if target.is_some() && !frame.dropped {
-                    break;
+                if target.is_some() {
+                    if !frame.dropped() {
+                        break;
+                    }
+                    self.out_of_order.set(self.out_of_order.get() - 1);
                 }
                 target = Some(*frame);
                 frames.pop();
             }
             let new_depth = frames.len();
-            let floor = frames.last().map(|f| f.checkpoint).unwrap_or_default();
             if let Some(frame) = target {
-                self.rewind(frame.checkpoint);
-                self.live.set(frame.live_at_entry);
+                self.rewind(&frame);
             }
-            self.depth.set(new_depth);
-            self.floor.set(floor);
+            self.starts.borrow_mut().truncate(new_depth);
+            self.set_key(new_depth);
         } else if let Some(frame) = frames.get_mut(depth.wrapping_sub(1)) {
-            frame.dropped = true;
+            if !frame.dropped() {
+                frame.chunk_and_flag |= DROPPED;
+                self.out_of_order.set(self.out_of_order.get() + 1);
+                self.set_key(self.scope_depth());
+            }
         }
-    }
-
-    /// Whether the arena measures time (for scope lifetimes).
-    #[inline]
-    pub(crate) fn timing(&self) -> bool {
-        self.timing
     }
 
     /// Calls `f` on every observer, unless an observer is already being called (an observer

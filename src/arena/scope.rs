@@ -1,9 +1,7 @@
 //! [`Scope`]: an RAII region of an arena.
 
-use core::cell::Cell;
 use core::mem::{align_of, size_of, MaybeUninit};
 use core::ptr::NonNull;
-use std::time::Instant;
 
 use super::clone::ArenaClone;
 use super::memory_arena::MemoryArena;
@@ -64,22 +62,19 @@ use num_traits::Zero;
 pub struct Scope<'a> {
     arena: &'a MemoryArena,
     depth: usize,
-    allocations: Cell<usize>,
-    bytes: Cell<usize>,
-    started: Option<Instant>,
+    /// The arena's allocation count at entry: the statistics are differences, so an
+    /// allocation costs the scope nothing.
+    allocations_at_entry: u64,
 }
 
 impl<'a> Scope<'a> {
     #[inline]
     pub(crate) fn enter(arena: &'a MemoryArena) -> Self {
-        let started = arena.timing().then(Instant::now);
         let depth = arena.enter_scope();
         Scope {
             arena,
             depth,
-            allocations: Cell::new(0),
-            bytes: Cell::new(0),
-            started,
+            allocations_at_entry: arena.allocation_count(),
         }
     }
 
@@ -114,10 +109,7 @@ impl<'a> Scope<'a> {
     /// scope is alive.
     #[inline]
     pub fn allocate(&self, bytes: usize, align: usize) -> Result<NonNull<u8>, ArenaError> {
-        let ptr = self.arena.allocate_at(self.depth, bytes, align)?;
-        self.allocations.set(self.allocations.get() + 1);
-        self.bytes.set(self.bytes.get() + bytes);
-        Ok(ptr)
+        self.arena.allocate_at(self.depth, bytes, align)
     }
 
     /// Uninitialised, correctly aligned room for `len` values of `T`.
@@ -224,17 +216,18 @@ impl<'a> Scope<'a> {
 
     /// This scope's statistics so far.
     pub fn statistics(&self) -> ScopeStatistics {
+        let allocations = self.arena.allocation_count() - self.allocations_at_entry;
         ScopeStatistics {
-            scope_allocations: self.allocations.get(),
-            scope_bytes: self.bytes.get(),
-            scope_lifetime: self.started.map(|t| t.elapsed()),
+            scope_allocations: usize::try_from(allocations).unwrap_or(usize::MAX),
+            scope_bytes: self.arena.scope_live_bytes(self.depth),
+            scope_lifetime: self.arena.scope_lifetime(self.depth),
             depth: self.depth,
         }
     }
 }
 
 impl Drop for Scope<'_> {
-    #[inline]
+    #[inline(always)]
     fn drop(&mut self) {
         self.arena.exit_scope(self.depth, || self.statistics());
     }

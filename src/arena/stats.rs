@@ -64,9 +64,12 @@ impl fmt::Display for ArenaStatistics {
 /// Statistics of one scope, from [`Scope::statistics`](super::Scope::statistics).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ScopeStatistics {
-    /// Successful allocations made through this scope (not its children).
+    /// Successful allocations made while this scope was alive, through it or through its
+    /// child scopes.
     pub scope_allocations: usize,
-    /// Bytes requested by those allocations.
+    /// Live bytes the scope holds: allocated through it or its children and not yet
+    /// released; what its end gives back. (Like [`ArenaStatistics::bytes_allocated`],
+    /// padding is not counted.)
     pub scope_bytes: usize,
     /// Time since the scope was entered, when the arena times (see
     /// [`ArenaBuilder::timing`](super::ArenaBuilder::timing)); `None` otherwise.
