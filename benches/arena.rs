@@ -178,6 +178,23 @@ fn scope_enter_exit(c: &mut Criterion) {
     g.bench_function(BenchmarkId::new("bump_scope_enter_exit", 0), |b| {
         b.iter(|| bs.scoped(|s| black_box(s.stats().allocated())))
     });
+    // A scope that does some work: enter, allocate 100 f64, exit (the empty scope above lets
+    // the exit skip restoring unchanged state; this one cannot).
+    g.bench_function(BenchmarkId::new("rvf_enter_alloc_exit", 100), |b| {
+        b.iter(|| {
+            let scope = arena.create_scope();
+            let v = scope.alloc_uninit::<f64>(black_box(100)).unwrap();
+            black_box(v.as_ptr());
+            std::mem::forget(v); // released by the scope
+        })
+    });
+    g.bench_function(BenchmarkId::new("bump_scope_enter_alloc_exit", 100), |b| {
+        b.iter(|| {
+            bs.scoped(|s| {
+                black_box(s.alloc_uninit_slice::<f64>(black_box(100)).as_ptr());
+            })
+        })
+    });
     g.finish();
 }
 

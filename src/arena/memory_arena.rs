@@ -800,9 +800,17 @@ impl MemoryArena {
     #[inline(always)]
     fn rewind_in_chunk(&self, frame: &Frame) {
         self.note_peak_live();
-        self.cursor.set(frame.cursor);
-        self.floor.set(frame.floor);
-        self.bias.set(frame.bias);
+        // Unchanged fields are not stored again: an empty scope then leaves no store for the
+        // next entry's loads to wait on.
+        if self.cursor.get() != frame.cursor {
+            self.cursor.set(frame.cursor);
+        }
+        if self.floor.get() != frame.floor {
+            self.floor.set(frame.floor);
+        }
+        if self.bias.get() != frame.bias {
+            self.bias.set(frame.bias);
+        }
     }
 
     /// The chunk part of a rewind that crosses chunks (a scope that made the arena grow).
