@@ -839,6 +839,22 @@ impl MemoryArena {
         self.release_general(ptr, bytes);
     }
 
+    /// [`release`](Self::release) of `bytes` known to come from a successful allocation
+    /// (so at most `isize::MAX`), as an arena vector's are.
+    #[inline]
+    pub(crate) fn release_allocation(&self, ptr: NonNull<u8>, bytes: usize) {
+        debug_assert!(bytes <= isize::MAX as usize);
+        let addr = ptr.as_ptr().addr();
+        if self.plain
+            && addr.wrapping_add(quantum_size(bytes)) == self.cursor.get().addr()
+            && addr >= self.floor.get()
+        {
+            self.release_top(ptr, bytes);
+            return;
+        }
+        self.release_general(ptr, bytes);
+    }
+
     /// Moves the cursor back over the allocation that ends at it.
     #[inline(always)]
     fn release_top(&self, ptr: NonNull<u8>, bytes: usize) {

@@ -115,14 +115,19 @@ impl<'a> Scope<'a> {
     /// Uninitialised, correctly aligned room for `len` values of `T`.
     #[inline]
     fn allocate_array<T>(&self, len: usize) -> Result<NonNull<T>, ArenaError> {
-        let bytes = len
-            .checked_mul(size_of::<T>())
-            .filter(|&b| b <= isize::MAX as usize)
-            .ok_or(ArenaError::SizeOverflow {
+        // One compare against a constant: `len · size ≤ isize::MAX` (zero-size types: any
+        // length, no bytes).
+        let max_len = match size_of::<T>() {
+            0 => usize::MAX,
+            size => isize::MAX as usize / size,
+        };
+        if len > max_len {
+            return Err(ArenaError::SizeOverflow {
                 count: len,
                 element_size: size_of::<T>(),
-            })?;
-        Ok(self.allocate(bytes, align_of::<T>())?.cast())
+            });
+        }
+        Ok(self.allocate(len * size_of::<T>(), align_of::<T>())?.cast())
     }
 
     /// A vector of `len` uninitialised elements; write them all, then call

@@ -118,7 +118,7 @@ impl<T: Copy> Drop for ArenaVec<'_, T> {
     fn drop(&mut self) {
         // Elements are `Copy`, so there is nothing to destroy: only give the bytes back.
         self.arena
-            .release(self.ptr.cast(), core::mem::size_of_val(self.as_slice()));
+            .release_allocation(self.ptr.cast(), core::mem::size_of_val(self.as_slice()));
     }
 }
 
