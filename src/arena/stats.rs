@@ -9,8 +9,9 @@ use std::time::Duration;
 /// [`deallocate`](super::MemoryArena::deallocate), or by dropping its
 /// [`ArenaVec`](super::ArenaVec)). The *used region* is everything from the start of the first
 /// chunk up to the bump cursor, counting whole chunks that the cursor has moved past: live
-/// bytes plus alignment padding, holes left by out-of-order deallocations, and unused chunk
-/// tails.
+/// bytes plus padding (every allocation starts at a multiple of 8 bytes and its size is
+/// rounded up to one, and more for larger alignments), holes left by out-of-order
+/// deallocations, and unused chunk tails.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ArenaStatistics {
     /// Bytes reserved from the system, over all chunks.
