@@ -1,15 +1,20 @@
 //! [`MemoryArena`]: a bump arena of chunks with scope checkpoints.
 
-use core::cell::{Cell, RefCell, UnsafeCell};
+use core::cell::{Cell, RefCell};
 use core::ptr::NonNull;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+mod scopes;
+
+pub(crate) use scopes::Checkpoint;
+use scopes::NO_CHUNK;
 
 use super::chunk::Chunk;
 use super::observer::{AllocationEvent, ArenaObserver};
 use super::policy::{AlignmentPolicy, GrowthPolicy, MAX_ALIGN};
 use super::scope::Scope;
-use super::stats::{ArenaStatistics, ScopeStatistics};
+use super::stats::ArenaStatistics;
 use super::ArenaError;
 
 /// Smallest chunk an exponentially growing arena asks the system for.
@@ -27,43 +32,6 @@ const QUANTUM: usize = 8;
 #[inline(always)]
 fn quantum_size(bytes: usize) -> usize {
     (bytes + (QUANTUM - 1)) & !(QUANTUM - 1)
-}
-
-/// The record of one live (or dropped-but-not-yet-released) scope: the state to restore
-/// when it ends.
-#[derive(Debug, Clone, Copy)]
-struct Frame {
-    /// The cursor at entry (a pointer into the chunk, or the empty arena's dangling one).
-    cursor: *mut u8,
-    /// The chunk index at entry, with [`DROPPED`] set once the scope was dropped while a
-    /// later one lived (one word: entering a scope is a handful of stores).
-    chunk_and_flag: usize,
-    /// The arena's `floor` at entry, valid again once the cursor is back in the chunk.
-    floor: usize,
-    /// The arena's `bias` at entry: with `cursor`, the live bytes to restore.
-    bias: usize,
-}
-
-/// Set in [`Frame::chunk_and_flag`] for a scope dropped out of order. The innermost frame
-/// never has it, so its raw field equals the chunk index.
-const DROPPED: usize = 1 << (usize::BITS - 1);
-
-impl Frame {
-    #[inline]
-    fn chunk(&self) -> usize {
-        self.chunk_and_flag & !DROPPED
-    }
-
-    #[inline]
-    fn dropped(&self) -> bool {
-        self.chunk_and_flag & DROPPED != 0
-    }
-
-    /// Where the scope began, ordered as allocation proceeds: chunk, then address.
-    #[inline]
-    fn checkpoint(&self) -> (usize, usize) {
-        (self.chunk(), self.cursor.addr())
-    }
 }
 
 /// A bump-allocating memory arena.
@@ -139,12 +107,14 @@ pub struct MemoryArena {
     /// Capacity of the chunks before `current`.
     region_base: Cell<usize>,
     chunks: RefCell<Vec<Chunk>>,
-    /// `frames.len()` is the depth. Only touched through [`frames`](Self::frames), never
-    /// across a call out of the arena.
-    frames: UnsafeCell<Vec<Frame>>,
-    /// Frames marked dropped while a later scope lives; while non-zero, `key` sends scope
-    /// exits to the general path (which releases them in order).
-    out_of_order: Cell<usize>,
+    /// The length of `holes`, read by every scope exit.
+    hole_count: Cell<usize>,
+    /// Allocations released while not on top, with scopes alive (see [`scopes`]).
+    holes: RefCell<Vec<scopes::Hole>>,
+    /// Scopes dropped while a later one lived, with their depths: their memory is released
+    /// when the scopes above them end. While any is kept, `key` sends exits to the general
+    /// path.
+    deferred: RefCell<Vec<(usize, Checkpoint)>>,
     failed_allocations: Cell<u64>,
     /// The largest used region seen, kept only under [`GrowthPolicy::Adaptive`] (its reset
     /// sizes the single chunk from it).
@@ -247,8 +217,9 @@ impl ArenaBuilder {
             current: Cell::new(0),
             region_base: Cell::new(0),
             chunks: RefCell::new(chunks),
-            frames: UnsafeCell::new(Vec::new()),
-            out_of_order: Cell::new(0),
+            hole_count: Cell::new(0),
+            holes: RefCell::new(Vec::new()),
+            deferred: RefCell::new(Vec::new()),
             failed_allocations: Cell::new(0),
             peak_region: Cell::new(0),
             timed_nanos: Cell::new(0),
@@ -452,16 +423,17 @@ impl MemoryArena {
 
     /// Sets `key` for `depth` live scopes (see its doc).
     fn set_key(&self, depth: usize) {
-        let general = !self.plain || self.out_of_order.get() != 0;
+        let general = !self.plain || !self.deferred.borrow().is_empty();
         self.key
             .set(if general { depth | NOT_PLAIN } else { depth });
     }
 
     /// Empties the arena onto its first chunk (if any) with no scope alive.
     fn start_over(&mut self) {
-        self.frames.get_mut().clear();
+        self.holes.get_mut().clear();
+        self.hole_count.set(0);
+        self.deferred.get_mut().clear();
         self.starts.get_mut().clear();
-        self.out_of_order.set(0);
         self.set_key(0);
         let chunks = self.chunks.get_mut();
         match chunks.first() {
@@ -471,15 +443,16 @@ impl MemoryArena {
                 self.base.set(ptr.addr());
                 self.limit.set(ptr.addr() + cap);
                 self.floor.set(ptr.addr());
+                self.current.set(0);
             }
             None => {
                 self.cursor.set(EMPTY);
                 self.base.set(EMPTY.addr());
                 self.limit.set(EMPTY.addr());
                 self.floor.set(EMPTY.addr());
+                self.current.set(NO_CHUNK);
             }
         }
-        self.current.set(0);
         self.region_base.set(0);
         self.set_live(0);
     }
@@ -611,16 +584,6 @@ impl MemoryArena {
         self.total_allocations.get()
     }
 
-    /// Live bytes of the scope at `depth`: everything allocated since it began and not yet
-    /// released (what its end gives back).
-    pub(crate) fn scope_live_bytes(&self, depth: usize) -> usize {
-        // SAFETY: see `frames`; the reference ends with this statement.
-        let entry = unsafe { self.frames() }
-            .get(depth.wrapping_sub(1))
-            .map(|f| f.cursor.addr().wrapping_add(f.bias));
-        entry.map_or(0, |at_entry| self.live().saturating_sub(at_entry))
-    }
-
     #[cold]
     fn fail(&self, e: ArenaError) -> ArenaError {
         self.failed_allocations
@@ -695,9 +658,6 @@ impl MemoryArena {
                         chunk_bytes: chunk.capacity(),
                     })?;
                 chunks.push(chunk);
-                if chunks.len() == 1 {
-                    self.adopt_first_chunk(chunks[0].ptr().as_ptr());
-                }
                 (chunks.len() - 1, pad)
             }
         };
@@ -706,22 +666,6 @@ impl MemoryArena {
         self.floor.set(self.base.get());
         // SAFETY: `pad + size <= capacity` of chunk `index` (checked by `fits`).
         Ok(unsafe { NonNull::new_unchecked(chunks[index].ptr().as_ptr().add(pad)) })
-    }
-
-    /// Scopes entered while the arena had no chunk saved the dangling empty cursor; the first
-    /// chunk takes its place, so ending them rewinds to its start.
-    #[cold]
-    fn adopt_first_chunk(&self, start: *mut u8) {
-        // SAFETY: see `frames`; no call out of the arena while the reference lives.
-        for frame in unsafe { self.frames() }.iter_mut() {
-            // Same live count at the new cursor.
-            frame.bias = frame
-                .bias
-                .wrapping_add(frame.cursor.addr())
-                .wrapping_sub(start.addr());
-            frame.cursor = start;
-            frame.floor = start.addr();
-        }
     }
 
     /// A chunk for a request of `bytes` at `align` under the growth policy.
@@ -766,20 +710,6 @@ impl MemoryArena {
             .set(chunks[..index].iter().map(Chunk::capacity).sum());
     }
 
-    /// The scope frames.
-    ///
-    /// # Safety
-    /// The arena is `!Sync`, so only one thread calls this. The caller must not hold the
-    /// returned reference across anything that could call back into the arena (observers,
-    /// user code) or across another call of this function.
-    #[inline(always)]
-    #[allow(clippy::mut_from_ref)]
-    unsafe fn frames(&self) -> &mut Vec<Frame> {
-        // SAFETY: exclusive by the caller's contract: single-threaded (`!Sync`) and no
-        // overlapping use.
-        unsafe { &mut *self.frames.get() }
-    }
-
     /// Records the used region in `peak_region` (before the cursor moves back).
     #[inline]
     fn note_peak_region(&self) {
@@ -795,41 +725,6 @@ impl MemoryArena {
         let live = self.live();
         if live > self.peak_live.get() {
             self.peak_live.set(live);
-        }
-    }
-
-    /// Moves the cursor back to the state saved in `frame` (at or before the current one).
-    fn rewind(&self, frame: &Frame) {
-        if frame.chunk() != self.current.get() {
-            self.note_peak_live();
-            self.rewind_chunk(frame.chunk());
-        }
-        self.rewind_in_chunk(frame);
-    }
-
-    /// [`rewind`](Self::rewind) to a frame of the current chunk.
-    #[inline(always)]
-    fn rewind_in_chunk(&self, frame: &Frame) {
-        self.note_peak_live();
-        // Unchanged fields are not stored again: an empty scope then leaves no store for the
-        // next entry's loads to wait on.
-        if self.cursor.get() != frame.cursor {
-            self.cursor.set(frame.cursor);
-        }
-        if self.floor.get() != frame.floor {
-            self.floor.set(frame.floor);
-        }
-        if self.bias.get() != frame.bias {
-            self.bias.set(frame.bias);
-        }
-    }
-
-    /// The chunk part of a rewind that crosses chunks (a scope that made the arena grow).
-    #[cold]
-    fn rewind_chunk(&self, index: usize) {
-        let chunks = self.chunks.borrow();
-        if !chunks.is_empty() {
-            self.switch_to(&chunks, index, 0);
         }
     }
 
@@ -910,18 +805,9 @@ impl MemoryArena {
         };
         // A hole: the bytes stay in the used region until the enclosing scope ends.
         self.bias.set(self.bias.get().wrapping_sub(bytes));
-        // Scopes entered after this allocation restore a live count that includes it; take it
-        // out of theirs too. Checkpoints grow from the bottom frame to the top one.
-        let here = (index, addr);
-        // SAFETY: see `frames`; no call out of the arena while the reference lives.
-        let frames = unsafe { self.frames() };
-        for frame in frames.iter_mut().rev() {
-            if frame.checkpoint() > here {
-                frame.bias = frame.bias.wrapping_sub(bytes);
-            } else {
-                break;
-            }
-        }
+        // Scopes entered after this allocation restore a live count that includes it: they
+        // find it in the hole log when they end.
+        self.log_hole((index, addr), bytes);
     }
 
     /// Extends the most recent allocation of the innermost scope from `old` to `new` bytes
@@ -956,118 +842,6 @@ impl MemoryArena {
             });
         }
         true
-    }
-
-    /// Records a new innermost scope and returns its depth.
-    #[inline]
-    pub(crate) fn enter_scope(&self) -> usize {
-        let cursor = self.cursor.get();
-        // SAFETY: see `frames`; the reference ends with this block.
-        let depth = unsafe {
-            let frames = self.frames();
-            frames.push(Frame {
-                cursor,
-                chunk_and_flag: self.current.get(),
-                floor: self.floor.get(),
-                bias: self.bias.get(),
-            });
-            frames.len()
-        };
-        self.key.set(self.key.get() + 1);
-        self.floor.set(cursor.addr());
-        if !self.plain {
-            self.enter_scope_general(depth);
-        }
-        depth
-    }
-
-    /// Scope entry with timing or observers.
-    #[cold]
-    #[inline(never)]
-    fn enter_scope_general(&self, depth: usize) {
-        if self.timing {
-            let mut starts = self.starts.borrow_mut();
-            // Scopes leaked before timing was switched on have no start.
-            starts.resize(depth - 1, None);
-            starts.push(Some(Instant::now()));
-        }
-        if !self.observers.is_empty() {
-            self.notify(|o| o.on_scope_enter(depth));
-        }
-    }
-
-    /// Time since the scope at `depth` began, when the arena times.
-    pub(crate) fn scope_lifetime(&self, depth: usize) -> Option<Duration> {
-        let starts = self.starts.borrow();
-        let start = (*starts.get(depth.wrapping_sub(1))?)?;
-        Some(start.elapsed())
-    }
-
-    /// Ends the scope at `depth`. The innermost scope releases its memory at once, along
-    /// with any outer scopes already dropped out of order; a scope dropped while a later one
-    /// lives only marks itself, so nothing still in use is freed.
-    #[inline]
-    pub(crate) fn exit_scope(&self, depth: usize, stats: impl FnOnce() -> ScopeStatistics) {
-        // `depth == key`: the innermost scope of a plain arena. The short path also needs the
-        // scope to have stayed in its chunk (no call out, so no registers to save).
-        if depth == self.key.get() {
-            // SAFETY: see `frames`; `rewind` does not touch the frames.
-            let frames = unsafe { self.frames() };
-            // `depth == frames.len()` always; `depth == key` has no flag, so `depth >= 1`
-            // (a scope's depth) and the innermost frame is never marked dropped.
-            debug_assert_eq!(frames.len(), depth);
-            let top = depth - 1;
-            // SAFETY: `top < depth == frames.len()`.
-            let frame = unsafe { *frames.get_unchecked(top) };
-            if frame.chunk_and_flag == self.current.get() {
-                // SAFETY: `top < len`; `Frame` is `Copy`, so nothing needs dropping.
-                unsafe { frames.set_len(top) };
-                self.rewind_in_chunk(&frame);
-                self.key.set(top);
-                return;
-            }
-        }
-        self.exit_scope_general(depth, stats);
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn exit_scope_general(&self, depth: usize, stats: impl FnOnce() -> ScopeStatistics) {
-        if !self.observers.is_empty() {
-            let stats = stats();
-            self.notify(|o| o.on_scope_exit(depth, &stats));
-        }
-        if self.growth == GrowthPolicy::Adaptive {
-            self.note_peak_region();
-        }
-        // SAFETY: see `frames`; `rewind` below does not touch the frames.
-        let frames = unsafe { self.frames() };
-        if depth == frames.len() {
-            // Pop this scope and every outer one already dropped; restore the outermost.
-            let mut target = None;
-            while let Some(frame) = frames.last() {
-                if target.is_some() {
-                    if !frame.dropped() {
-                        break;
-                    }
-                    self.out_of_order.set(self.out_of_order.get() - 1);
-                }
-                target = Some(*frame);
-                frames.pop();
-            }
-            let new_depth = frames.len();
-            if let Some(frame) = target {
-                self.rewind(&frame);
-            }
-            self.starts.borrow_mut().truncate(new_depth);
-            self.set_key(new_depth);
-        } else if let Some(frame) = frames.get_mut(depth.wrapping_sub(1)) {
-            if !frame.dropped() {
-                frame.chunk_and_flag |= DROPPED;
-                self.out_of_order.set(self.out_of_order.get() + 1);
-                self.set_key(self.scope_depth());
-            }
-        }
     }
 
     /// Calls `f` on every observer, unless an observer is already being called (an observer

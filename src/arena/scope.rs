@@ -4,7 +4,7 @@ use core::mem::{align_of, size_of, MaybeUninit};
 use core::ptr::NonNull;
 
 use super::clone::ArenaClone;
-use super::memory_arena::MemoryArena;
+use super::memory_arena::{Checkpoint, MemoryArena};
 use super::stats::ScopeStatistics;
 use super::vec::ArenaVec;
 use super::ArenaError;
@@ -65,16 +65,19 @@ pub struct Scope<'a> {
     /// The arena's allocation count at entry: the statistics are differences, so an
     /// allocation costs the scope nothing.
     allocations_at_entry: u64,
+    /// The arena's state at entry, restored when the scope ends.
+    checkpoint: Checkpoint,
 }
 
 impl<'a> Scope<'a> {
     #[inline]
     pub(crate) fn enter(arena: &'a MemoryArena) -> Self {
-        let depth = arena.enter_scope();
+        let (depth, checkpoint) = arena.enter_scope();
         Scope {
             arena,
             depth,
             allocations_at_entry: arena.allocation_count(),
+            checkpoint,
         }
     }
 
@@ -224,7 +227,7 @@ impl<'a> Scope<'a> {
         let allocations = self.arena.allocation_count() - self.allocations_at_entry;
         ScopeStatistics {
             scope_allocations: usize::try_from(allocations).unwrap_or(usize::MAX),
-            scope_bytes: self.arena.scope_live_bytes(self.depth),
+            scope_bytes: self.arena.scope_live_bytes(&self.checkpoint),
             scope_lifetime: self.arena.scope_lifetime(self.depth),
             depth: self.depth,
         }
@@ -234,7 +237,8 @@ impl<'a> Scope<'a> {
 impl Drop for Scope<'_> {
     #[inline(always)]
     fn drop(&mut self) {
-        self.arena.exit_scope(self.depth, || self.statistics());
+        self.arena
+            .exit_scope(self.depth, &self.checkpoint, || self.statistics());
     }
 }
 

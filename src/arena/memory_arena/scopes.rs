@@ -1,0 +1,233 @@
+//! Entering and leaving scopes: the checkpoint a scope keeps, and the rare cases (holes,
+//! scopes dropped out of order, timing and observers) that need more than restoring it.
+
+use std::time::{Duration, Instant};
+
+use super::{MemoryArena, EMPTY, NOT_PLAIN};
+use crate::arena::policy::GrowthPolicy;
+use crate::arena::stats::ScopeStatistics;
+
+/// The chunk index of a checkpoint taken while the arena had no chunk yet.
+pub(crate) const NO_CHUNK: usize = usize::MAX;
+
+/// What a scope saves on entry: the arena's state to restore when it ends. It lives in the
+/// [`Scope`](crate::arena::Scope) guard itself, so entering and leaving a scope touch no
+/// memory but the arena's fields and the guard.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Checkpoint {
+    /// The cursor at entry (a pointer into chunk `chunk`, or the empty arena's dangling one).
+    cursor: *mut u8,
+    /// The current chunk at entry, or [`NO_CHUNK`].
+    chunk: usize,
+    /// The arena's `floor` at entry, valid again once the cursor is back in `chunk`.
+    floor: usize,
+    /// The arena's `bias` at entry: with `cursor`, the live bytes at entry.
+    bias: usize,
+    /// The length of the hole log at entry: holes logged later may lie below this
+    /// checkpoint, and then are no longer live when the scope ends.
+    holes: usize,
+}
+
+impl Checkpoint {
+    /// Where the scope began, ordered as allocation proceeds (chunk, then address); a
+    /// checkpoint taken before the first chunk lies before everything.
+    fn position(&self) -> (usize, usize) {
+        if self.chunk == NO_CHUNK {
+            (0, 0)
+        } else {
+            (self.chunk, self.cursor.addr())
+        }
+    }
+}
+
+/// An allocation released while it was not on top, with scopes alive: its bytes stay in the
+/// used region, and scopes entered after it must not count them as live when they end.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Hole {
+    position: (usize, usize),
+    bytes: usize,
+}
+
+impl MemoryArena {
+    /// Records a new innermost scope and returns its depth and checkpoint.
+    #[inline]
+    pub(crate) fn enter_scope(&self) -> (usize, Checkpoint) {
+        let cursor = self.cursor.get();
+        let checkpoint = Checkpoint {
+            cursor,
+            chunk: self.current.get(),
+            floor: self.floor.get(),
+            bias: self.bias.get(),
+            holes: self.hole_count.get(),
+        };
+        let key = self.key.get() + 1;
+        self.key.set(key);
+        self.floor.set(cursor.addr());
+        let depth = key & !NOT_PLAIN;
+        if !self.plain {
+            self.enter_scope_general(depth);
+        }
+        (depth, checkpoint)
+    }
+
+    /// Scope entry with timing or observers.
+    #[cold]
+    #[inline(never)]
+    fn enter_scope_general(&self, depth: usize) {
+        if self.timing {
+            let mut starts = self.starts.borrow_mut();
+            // Scopes leaked before timing was switched on have no start.
+            starts.resize(depth - 1, None);
+            starts.push(Some(Instant::now()));
+        }
+        if !self.observers.is_empty() {
+            self.notify(|o| o.on_scope_enter(depth));
+        }
+    }
+
+    /// Ends the scope at `depth` that saved `checkpoint`. The innermost scope releases its
+    /// memory at once, along with any outer scopes already dropped out of order; a scope
+    /// dropped while a later one lives is kept aside, so nothing still in use is freed.
+    #[inline]
+    pub(crate) fn exit_scope(
+        &self,
+        depth: usize,
+        checkpoint: &Checkpoint,
+        stats: impl FnOnce() -> ScopeStatistics,
+    ) {
+        // `depth == key`: the innermost scope of a plain arena with no scope dropped out of
+        // order. It also has to end in the chunk it began in, with no hole logged since.
+        if depth == self.key.get()
+            && checkpoint.chunk == self.current.get()
+            && checkpoint.holes == self.hole_count.get()
+        {
+            self.note_peak_live();
+            // Unchanged fields are not stored again: an empty scope then leaves no store for
+            // the next entry's loads to wait on.
+            if self.cursor.get() != checkpoint.cursor {
+                self.cursor.set(checkpoint.cursor);
+            }
+            if self.floor.get() != checkpoint.floor {
+                self.floor.set(checkpoint.floor);
+            }
+            if self.bias.get() != checkpoint.bias {
+                self.bias.set(checkpoint.bias);
+            }
+            self.key.set(depth - 1);
+            return;
+        }
+        self.exit_scope_general(depth, checkpoint, stats);
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn exit_scope_general(
+        &self,
+        depth: usize,
+        checkpoint: &Checkpoint,
+        stats: impl FnOnce() -> ScopeStatistics,
+    ) {
+        if !self.observers.is_empty() {
+            let stats = stats();
+            self.notify(|o| o.on_scope_exit(depth, &stats));
+        }
+        if self.growth == GrowthPolicy::Adaptive {
+            self.note_peak_region();
+        }
+        let innermost = self.scope_depth();
+        if depth == innermost {
+            // End this scope and every outer one already dropped; restore the outermost.
+            let mut target = *checkpoint;
+            let mut new_depth = depth - 1;
+            {
+                let mut deferred = self.deferred.borrow_mut();
+                while let Some(i) = deferred.iter().position(|&(d, _)| d == new_depth) {
+                    target = deferred.swap_remove(i).1;
+                    new_depth -= 1;
+                }
+            }
+            self.rewind_to(&target);
+            self.starts.borrow_mut().truncate(new_depth);
+            if new_depth == 0 {
+                // No scope left for a hole to matter to.
+                self.holes.borrow_mut().clear();
+                self.hole_count.set(0);
+            }
+            self.set_key(new_depth);
+        } else if depth < innermost {
+            // Dropped while a later scope lives: its memory is released when that one ends.
+            self.deferred.borrow_mut().push((depth, *checkpoint));
+            self.set_key(innermost);
+        }
+    }
+
+    /// Restores the arena to `checkpoint` (at or before the current position), minus the
+    /// holes logged since that lie below it.
+    fn rewind_to(&self, checkpoint: &Checkpoint) {
+        self.note_peak_live();
+        let below = self.hole_bytes_below(checkpoint);
+        let chunks = self.chunks.borrow();
+        if checkpoint.chunk == NO_CHUNK {
+            if let Some(first) = chunks.first() {
+                // The scope began before the first chunk: that chunk's start takes the
+                // empty cursor's place, with the same live count.
+                let start = first.ptr().as_ptr();
+                self.switch_to(&chunks, 0, 0);
+                self.floor.set(start.addr());
+                self.bias.set(
+                    checkpoint
+                        .bias
+                        .wrapping_add(EMPTY.addr())
+                        .wrapping_sub(start.addr())
+                        .wrapping_sub(below),
+                );
+                return;
+            }
+        } else if checkpoint.chunk != self.current.get() {
+            self.switch_to(&chunks, checkpoint.chunk, 0);
+        }
+        self.cursor.set(checkpoint.cursor);
+        self.floor.set(checkpoint.floor);
+        self.bias.set(checkpoint.bias.wrapping_sub(below));
+    }
+
+    /// Bytes of the holes logged after `checkpoint` was taken that lie below it.
+    fn hole_bytes_below(&self, checkpoint: &Checkpoint) -> usize {
+        let at = checkpoint.position();
+        let holes = self.holes.borrow();
+        holes
+            .get(checkpoint.holes..)
+            .unwrap_or_default()
+            .iter()
+            .filter(|h| h.position < at)
+            .map(|h| h.bytes)
+            .sum()
+    }
+
+    /// Logs a hole at `position` when a scope is alive (with none, no checkpoint exists for
+    /// it to matter to).
+    pub(super) fn log_hole(&self, position: (usize, usize), bytes: usize) {
+        if self.scope_depth() > 0 {
+            self.holes.borrow_mut().push(Hole { position, bytes });
+            self.hole_count.set(self.hole_count.get() + 1);
+        }
+    }
+
+    /// Live bytes of the scope that saved `checkpoint`: everything allocated since it began
+    /// and not yet released (what its end gives back).
+    pub(crate) fn scope_live_bytes(&self, checkpoint: &Checkpoint) -> usize {
+        let at_entry = checkpoint
+            .cursor
+            .addr()
+            .wrapping_add(checkpoint.bias)
+            .wrapping_sub(self.hole_bytes_below(checkpoint));
+        self.live().saturating_sub(at_entry)
+    }
+
+    /// Time since the scope at `depth` began, when the arena times.
+    pub(crate) fn scope_lifetime(&self, depth: usize) -> Option<Duration> {
+        let starts = self.starts.borrow();
+        let start = (*starts.get(depth.wrapping_sub(1))?)?;
+        Some(start.elapsed())
+    }
+}
