@@ -224,21 +224,18 @@ impl<'a> Scope<'a> {
 
     /// This scope's statistics so far.
     pub fn statistics(&self) -> ScopeStatistics {
-        let allocations = self.arena.allocation_count() - self.allocations_at_entry;
-        ScopeStatistics {
-            scope_allocations: usize::try_from(allocations).unwrap_or(usize::MAX),
-            scope_bytes: self.arena.scope_live_bytes(&self.checkpoint),
-            scope_lifetime: self.arena.scope_lifetime(self.depth),
-            depth: self.depth,
-        }
+        self.arena
+            .scope_statistics(self.depth, self.allocations_at_entry, &self.checkpoint)
     }
 }
 
 impl Drop for Scope<'_> {
     #[inline(always)]
     fn drop(&mut self) {
+        // No closure over `self`: only the cold path gets (a copy of) the checkpoint, so the
+        // guard's address does not escape and its fields can stay in registers.
         self.arena
-            .exit_scope(self.depth, &self.checkpoint, || self.statistics());
+            .exit_scope(self.depth, self.allocations_at_entry, &self.checkpoint);
     }
 }
 

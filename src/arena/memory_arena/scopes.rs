@@ -92,8 +92,8 @@ impl MemoryArena {
     pub(crate) fn exit_scope(
         &self,
         depth: usize,
+        allocations_at_entry: u64,
         checkpoint: &Checkpoint,
-        stats: impl FnOnce() -> ScopeStatistics,
     ) {
         // `depth == key`: the innermost scope of a plain arena with no scope dropped out of
         // order. It also has to end in the chunk it began in, with no hole logged since.
@@ -116,19 +116,14 @@ impl MemoryArena {
             self.key.set(depth - 1);
             return;
         }
-        self.exit_scope_general(depth, checkpoint, stats);
+        self.exit_scope_general(depth, allocations_at_entry, *checkpoint);
     }
 
     #[cold]
     #[inline(never)]
-    fn exit_scope_general(
-        &self,
-        depth: usize,
-        checkpoint: &Checkpoint,
-        stats: impl FnOnce() -> ScopeStatistics,
-    ) {
+    fn exit_scope_general(&self, depth: usize, allocations_at_entry: u64, checkpoint: Checkpoint) {
         if !self.observers.is_empty() {
-            let stats = stats();
+            let stats = self.scope_statistics(depth, allocations_at_entry, &checkpoint);
             self.notify(|o| o.on_scope_exit(depth, &stats));
         }
         if self.growth == GrowthPolicy::Adaptive {
@@ -137,7 +132,7 @@ impl MemoryArena {
         let innermost = self.scope_depth();
         if depth == innermost {
             // End this scope and every outer one already dropped; restore the outermost.
-            let mut target = *checkpoint;
+            let mut target = checkpoint;
             let mut new_depth = depth - 1;
             {
                 let mut deferred = self.deferred.borrow_mut();
@@ -156,7 +151,7 @@ impl MemoryArena {
             self.set_key(new_depth);
         } else if depth < innermost {
             // Dropped while a later scope lives: its memory is released when that one ends.
-            self.deferred.borrow_mut().push((depth, *checkpoint));
+            self.deferred.borrow_mut().push((depth, checkpoint));
             self.set_key(innermost);
         }
     }
@@ -213,19 +208,31 @@ impl MemoryArena {
         }
     }
 
-    /// Live bytes of the scope that saved `checkpoint`: everything allocated since it began
-    /// and not yet released (what its end gives back).
-    pub(crate) fn scope_live_bytes(&self, checkpoint: &Checkpoint) -> usize {
-        let at_entry = checkpoint
+    /// Statistics of the scope at `depth` that saved `checkpoint`.
+    pub(crate) fn scope_statistics(
+        &self,
+        depth: usize,
+        allocations_at_entry: u64,
+        checkpoint: &Checkpoint,
+    ) -> ScopeStatistics {
+        let allocations = self.total_allocations.get() - allocations_at_entry;
+        // Live bytes: everything allocated since the scope began and not yet released
+        // (what its end gives back).
+        let live_at_entry = checkpoint
             .cursor
             .addr()
             .wrapping_add(checkpoint.bias)
             .wrapping_sub(self.hole_bytes_below(checkpoint));
-        self.live().saturating_sub(at_entry)
+        ScopeStatistics {
+            scope_allocations: usize::try_from(allocations).unwrap_or(usize::MAX),
+            scope_bytes: self.live().saturating_sub(live_at_entry),
+            scope_lifetime: self.scope_lifetime(depth),
+            depth,
+        }
     }
 
     /// Time since the scope at `depth` began, when the arena times.
-    pub(crate) fn scope_lifetime(&self, depth: usize) -> Option<Duration> {
+    fn scope_lifetime(&self, depth: usize) -> Option<Duration> {
         let starts = self.starts.borrow();
         let start = (*starts.get(depth.wrapping_sub(1))?)?;
         Some(start.elapsed())
