@@ -19,9 +19,10 @@ fn config<'a>(
     name: &str,
 ) -> criterion::BenchmarkGroup<'a, criterion::measurement::WallTime> {
     let mut g = c.benchmark_group(name);
-    g.sample_size(30);
+    // Nanosecond-scale timings on a shared VM: more samples over a longer window.
+    g.sample_size(50);
     g.warm_up_time(Duration::from_millis(300));
-    g.measurement_time(Duration::from_secs(1));
+    g.measurement_time(Duration::from_secs(2));
     g
 }
 
@@ -37,7 +38,11 @@ fn single_allocation(c: &mut Criterion) {
         let scope = arena.create_scope();
         g.bench_function("rvf_alloc", |b| {
             // Dropping an ArenaVec on top of the scope reclaims it: steady state, no growth.
-            b.iter(|| black_box(scope.alloc_uninit::<f64>(black_box(n)).unwrap()))
+            // As for bumpalo, only the pointer goes through `black_box`.
+            b.iter(|| {
+                let v = scope.alloc_uninit::<f64>(black_box(n)).unwrap();
+                black_box(v.as_ptr());
+            })
         });
         let mut bump = bumpalo::Bump::with_capacity(n * 8 + 4096);
         g.bench_function("bumpalo_alloc", |b| {
@@ -65,7 +70,10 @@ fn single_allocation(c: &mut Criterion) {
             b.iter(|| black_box(black_box(&src).clone()))
         });
         g.bench_function("rvf_clone", |b| {
-            b.iter(|| black_box(scope.clone_of(black_box(&src)).unwrap()))
+            b.iter(|| {
+                let v = scope.clone_of(black_box(&src)).unwrap();
+                black_box(v.as_ptr());
+            })
         });
         g.bench_function("bumpalo_clone", |b| {
             b.iter(|| {
