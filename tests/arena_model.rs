@@ -1,8 +1,11 @@
 //! Model-based property test of the arena: random sequences of allocate / deallocate /
-//! scope enter / scope exit (in and out of order) / reset, checked against a simple model of
-//! live allocations. Every allocation must be aligned, must not overlap a live one, and must
-//! keep its contents until it is released.
+//! scope enter / scope exit (in and out of order) / growth through the allocator / reset,
+//! checked against a simple model of live allocations. Every allocation must be aligned, must
+//! not overlap a live one, and must keep its contents until it is released.
 
+use std::alloc::Layout;
+
+use allocator_api2::alloc::Allocator;
 use proptest::prelude::*;
 use rvf::arena::{AlignmentPolicy, ArenaError, GrowthPolicy, MemoryArena, Scope};
 
@@ -19,6 +22,12 @@ enum Op {
     },
     /// Deallocate the live allocation at this position (modulo).
     Dealloc(usize),
+    /// Grow the live allocation at this position (modulo) by `extra` bytes through the
+    /// `allocator_api2` allocator of its scope (in place when it is on top and fits).
+    Grow {
+        index: usize,
+        extra: usize,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -28,12 +37,14 @@ fn op() -> impl Strategy<Value = Op> {
         6 => (0..300usize, 0..8u32, prop::option::weighted(0.2, 0..8usize))
             .prop_map(|(bytes, align_log2, through)| Op::Alloc { bytes, align_log2, through }),
         3 => (0..64usize).prop_map(Op::Dealloc),
+        2 => (0..64usize, 0..200usize).prop_map(|(index, extra)| Op::Grow { index, extra }),
     ]
 }
 
 struct Live {
     addr: usize,
     bytes: usize,
+    align: usize,
     pattern: u8,
     scope: usize,
 }
@@ -129,6 +140,7 @@ fn run_episode(
                 live.push(Live {
                     addr,
                     bytes,
+                    align,
                     pattern,
                     scope: depth,
                 });
@@ -141,6 +153,52 @@ fn run_episode(
                 let ptr = std::ptr::NonNull::new(a.addr as *mut u8).unwrap();
                 // SAFETY: a live allocation of this arena with its exact size, never used again.
                 unsafe { arena.deallocate(ptr, a.bytes) };
+            }
+            Op::Grow { index, extra } => {
+                if live.is_empty() {
+                    continue;
+                }
+                let k = index % live.len();
+                let depth = guards.len();
+                // Only the innermost scope (or the arena, with none alive) may grow.
+                if live[k].scope != depth || (depth > 0 && guards[depth - 1].is_none()) {
+                    continue;
+                }
+                let a = &live[k];
+                let old = Layout::from_size_align(a.bytes, a.align).unwrap();
+                let new = Layout::from_size_align(a.bytes + extra, a.align).unwrap();
+                let ptr = std::ptr::NonNull::new(a.addr as *mut u8).unwrap();
+                // SAFETY: `ptr` is a live allocation of this allocator with layout `old`, and
+                // `new` is at least as large.
+                let grown = unsafe {
+                    match depth {
+                        0 => Allocator::grow(&arena, ptr, old, new),
+                        _ => Allocator::grow(guards[depth - 1].as_ref().unwrap(), ptr, old, new),
+                    }
+                }
+                .map_err(|_| TestCaseError::fail("grow failed"))?;
+                let addr = grown.as_ptr() as *mut u8 as usize;
+                if addr != a.addr {
+                    *counter += 1; // moved: a fresh allocation (the old one is released)
+                }
+                prop_assert_eq!(addr % a.align, 0, "misaligned after growing");
+                // SAFETY: the old bytes were copied or kept in place.
+                let kept = unsafe { std::slice::from_raw_parts(addr as *const u8, a.bytes) };
+                prop_assert!(
+                    kept.iter().all(|&b| b == a.pattern),
+                    "contents lost in growing"
+                );
+                let pattern = a.pattern;
+                for (j, b) in live.iter().enumerate() {
+                    prop_assert!(
+                        j == k || addr + a.bytes + extra <= b.addr || b.addr + b.bytes <= addr,
+                        "grown allocation overlaps a live one"
+                    );
+                }
+                // SAFETY: the allocator handed out `new.size()` bytes at `addr`.
+                unsafe { std::ptr::write_bytes(addr as *mut u8, pattern, new.size()) };
+                live[k].addr = addr;
+                live[k].bytes = new.size();
             }
         }
         let stats = arena.statistics();
