@@ -20,8 +20,9 @@ use super::ArenaError;
 /// Smallest chunk an exponentially growing arena asks the system for.
 const MIN_CHUNK: usize = 4096;
 
-/// Set in the arena's `key` when allocations must take the general path (timing,
-/// observers or the adaptive policy); the low bits are the depth.
+/// Set in the arena's `key` when allocations and scope exits must take the general path
+/// (timing, observers, the adaptive policy, a minimum alignment above 8 bytes, or a scope
+/// dropped out of order); the low bits are the depth.
 const NOT_PLAIN: usize = 1 << (usize::BITS - 1);
 
 /// Every allocation starts at a multiple of this and is rounded up to one, so the cursor
@@ -100,9 +101,10 @@ pub struct MemoryArena {
     /// the short paths apply.
     plain: bool,
 
-    // Everything else: chunks, frames, policies, observers.
+    // Everything else: chunks, holes and deferred scopes, policies, observers.
     /// Start of the current chunk (the used region is `region_base + cursor - base`).
     base: Cell<usize>,
+    /// Index of the current chunk ([`NO_CHUNK`] while there is none).
     current: Cell<usize>,
     /// Capacity of the chunks before `current`.
     region_base: Cell<usize>,
