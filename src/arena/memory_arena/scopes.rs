@@ -101,17 +101,17 @@ impl MemoryArena {
             && checkpoint.chunk == self.current.get()
             && checkpoint.holes == self.hole_count.get()
         {
-            self.note_peak_live();
             // Unchanged fields are not stored again: an empty scope then leaves no store for
-            // the next entry's loads to wait on.
-            if self.cursor.get() != checkpoint.cursor {
+            // the next entry's loads to wait on. With cursor and bias unchanged, the live
+            // count is too, so there is no peak to note (releases note their own).
+            let (cursor, bias) = (self.cursor.get(), self.bias.get());
+            if cursor != checkpoint.cursor || bias != checkpoint.bias {
+                self.note_peak_live();
                 self.cursor.set(checkpoint.cursor);
+                self.bias.set(checkpoint.bias);
             }
             if self.floor.get() != checkpoint.floor {
                 self.floor.set(checkpoint.floor);
-            }
-            if self.bias.get() != checkpoint.bias {
-                self.bias.set(checkpoint.bias);
             }
             self.key.set(depth - 1);
             return;
