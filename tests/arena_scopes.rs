@@ -672,3 +672,32 @@ fn allocations_fall_back_to_the_general_path_while_a_scope_is_dropped_out_of_ord
     assert_eq!(again.depth(), 1);
     assert_eq!(again.alloc_zeroed::<f64>(2).unwrap().len(), 2);
 }
+
+#[test]
+fn a_wide_alignment_policy_holds_across_scopes_and_releases() {
+    let arena = MemoryArena::builder()
+        .capacity(1 << 14)
+        .alignment(AlignmentPolicy::CacheLine)
+        .build()
+        .unwrap();
+    let outer = arena.create_scope();
+    // Leaves the cursor 8 bytes past a cache line: every later allocation must pad.
+    let keep = outer.alloc_zeroed::<u8>(3).unwrap();
+    assert_eq!(keep.as_ptr() as usize % 64, 0);
+    for round in 0..3 {
+        {
+            let inner = outer.create_scope();
+            let a = inner.alloc_zeroed::<f32>(5).unwrap();
+            assert_eq!(a.as_ptr() as usize % 64, 0, "round {round}");
+            drop(a); // released on top: the next allocation reuses its place, aligned
+            let b = inner.alloc_zeroed::<f64>(1).unwrap();
+            assert_eq!(b.as_ptr() as usize % 64, 0, "round {round}");
+        } // the scope ends on its short path
+        let d = outer.alloc_zeroed::<u16>(1).unwrap();
+        assert_eq!(d.as_ptr() as usize % 64, 0, "round {round}");
+        drop(d);
+    }
+    drop(keep);
+    drop(outer);
+    assert_eq!(arena.statistics().bytes_allocated, 0);
+}

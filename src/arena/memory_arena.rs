@@ -21,9 +21,16 @@ use super::ArenaError;
 const MIN_CHUNK: usize = 4096;
 
 /// Set in the arena's `key` when allocations and scope exits must take the general path
-/// (timing, observers, the adaptive policy, a minimum alignment above 8 bytes, or a scope
-/// dropped out of order); the low bits are the depth.
+/// (timing, observers, the adaptive policy, or a scope dropped out of order); the low bits
+/// are the depth.
 const NOT_PLAIN: usize = 1 << (usize::BITS - 1);
+
+/// Set in the arena's `key` when the minimum alignment exceeds [`QUANTUM`]: allocations
+/// then pad on a second short path; scopes and releases are unaffected.
+const WIDE: usize = 1 << (usize::BITS - 2);
+
+/// The flag bits of `key`.
+const KEY_FLAGS: usize = NOT_PLAIN | WIDE;
 
 /// Every allocation starts at a multiple of this and is rounded up to one, so the cursor
 /// stays aligned to it: requests aligned to at most this (all scalars) need no padding.
@@ -51,10 +58,11 @@ fn quantum_size(bytes: usize) -> usize {
 /// and entering or leaving a scope each take a short path of a few compares and stores
 /// (about 2–5 ns on the 2-core VM of `benches/arena.rs`, level with bumpalo and bump-scope
 /// for allocation). Every allocation starts at a multiple of 8 bytes and is rounded up to
-/// one, so scalars never need padding. Arenas that time allocations, have observers, use
-/// [`GrowthPolicy::Adaptive`] or a minimum alignment above 8 bytes take a general path
-/// instead (a function call and a few more checks), as do growth, errors and zero sizes
-/// with larger alignments.
+/// one, so scalars never need padding; a larger alignment (or an
+/// [`AlignmentPolicy`] above 8 bytes) adds a few instructions of padding. Arenas that time
+/// allocations, have observers or use [`GrowthPolicy::Adaptive`] take a general path instead
+/// (a function call and more bookkeeping), as do growth, errors and over-aligned zero
+/// sizes.
 ///
 /// ```
 /// use rvf::prelude::*;
@@ -90,15 +98,15 @@ pub struct MemoryArena {
     /// restores the live count with the cursor.
     bias: Cell<usize>,
     /// The scope depth, with [`NOT_PLAIN`] set when allocations and scope exits take the
-    /// general path (the arena is not `plain`, or a scope was dropped out of order): a scope
-    /// whose depth equals it is the innermost one and may use the short paths (one compare).
+    /// general path (the arena is not `plain`, or a scope was dropped out of order) and
+    /// [`WIDE`] when allocations must pad: a scope whose depth equals it is the innermost one
+    /// and may use the short paths (one compare).
     key: Cell<usize>,
     /// The largest live count seen when it last decreased; `max(peak_live, live)` is the
     /// peak (live bytes only grow by allocating, so noting them before each decrease is
     /// enough).
     peak_live: Cell<usize>,
-    /// No timing, no observers, not adaptive, a minimum alignment of at most [`QUANTUM`]:
-    /// the short paths apply.
+    /// No timing, no observers, not adaptive: the short paths apply.
     plain: bool,
 
     // Everything else: chunks, holes and deferred scopes, policies, observers.
@@ -403,7 +411,7 @@ impl MemoryArena {
     /// Number of live scopes (0 outside any scope).
     #[inline]
     pub fn scope_depth(&self) -> usize {
-        self.key.get() & !NOT_PLAIN
+        self.key.get() & !KEY_FLAGS
     }
 
     /// Whether this arena allocated the byte at `ptr` (it lies inside one of its chunks).
@@ -416,18 +424,22 @@ impl MemoryArena {
 
     /// Recomputes `plain` and the flag in `key` after a configuration change.
     fn update_plain(&mut self) {
-        self.plain = !self.timing
-            && self.observers.is_empty()
-            && self.growth != GrowthPolicy::Adaptive
-            && self.min_align <= QUANTUM;
+        self.plain =
+            !self.timing && self.observers.is_empty() && self.growth != GrowthPolicy::Adaptive;
         self.set_key(self.scope_depth());
     }
 
     /// Sets `key` for `depth` live scopes (see its doc).
     fn set_key(&self, depth: usize) {
         let general = !self.plain || !self.deferred.borrow().is_empty();
-        self.key
-            .set(if general { depth | NOT_PLAIN } else { depth });
+        let mut key = depth;
+        if general {
+            key |= NOT_PLAIN;
+        }
+        if self.min_align > QUANTUM {
+            key |= WIDE;
+        }
+        self.key.set(key);
     }
 
     /// Empties the arena onto its first chunk (if any) with no scope alive.
@@ -470,19 +482,17 @@ impl MemoryArena {
         align: usize,
     ) -> Result<NonNull<u8>, ArenaError> {
         // The common case in as few instructions as possible: the innermost scope of a plain
-        // arena (one compare), a valid alignment (constant for typed requests), a non-empty
-        // request that fits the current chunk.
-        // A plain arena's minimum alignment is at most QUANTUM, so `align` alone decides
-        // whether padding is needed; for typed requests it is a constant.
-        if depth == self.key.get() && align.is_power_of_two() && bytes <= isize::MAX as usize {
-            let cursor = self.cursor.get();
-            let room = self.limit.get() - cursor.addr();
-            let size = quantum_size(bytes);
+        // arena whose minimum alignment is at most QUANTUM (one compare), a valid alignment
+        // (constant for typed requests), a request that fits the current chunk.
+        let key = self.key.get();
+        if depth == key && align.is_power_of_two() && bytes <= isize::MAX as usize {
             if align <= QUANTUM {
+                let cursor = self.cursor.get();
+                let size = quantum_size(bytes);
                 // The cursor is always QUANTUM-aligned: no padding, and the cursor moves by a
                 // size that folds to `bytes` for `f64` vectors (one add on the critical path).
                 // A zero-size request gets the cursor itself and uses no space.
-                if size <= room {
+                if size <= self.limit.get() - cursor.addr() {
                     // SAFETY: `size` bytes from the cursor lie inside the current chunk, so
                     // the result points into it or one past its end.
                     self.cursor.set(unsafe { cursor.add(size) });
@@ -490,21 +500,38 @@ impl MemoryArena {
                     // SAFETY: the cursor is never null.
                     return Ok(unsafe { NonNull::new_unchecked(cursor) });
                 }
-            } else if align <= MAX_ALIGN && bytes != 0 {
-                let pad = cursor.addr().wrapping_neg() & (align - 1);
-                // No overflow: pad < 2³⁰ and size ≤ isize::MAX + 1 − QUANTUM.
-                let need = pad + size;
-                if need <= room {
-                    // SAFETY: `need` bytes from the cursor lie inside the current chunk.
-                    let (ptr, end) = unsafe { (cursor.add(pad), cursor.add(need)) };
-                    self.cursor.set(end);
-                    self.count_allocation(need - bytes);
-                    // SAFETY: a pointer into a chunk is non-null.
-                    return Ok(unsafe { NonNull::new_unchecked(ptr) });
-                }
+            } else if let Some(ptr) = self.bump_padded(bytes, align) {
+                return Ok(ptr);
+            }
+        } else if depth | WIDE == key && align.is_power_of_two() && bytes <= isize::MAX as usize {
+            // A minimum alignment above QUANTUM: the same, with padding.
+            if let Some(ptr) = self.bump_padded(bytes, align.max(self.min_align)) {
+                return Ok(ptr);
             }
         }
         self.allocate_general(depth, bytes, align)
+    }
+
+    /// The short path's bump with padding for `align`, a power of two: `None` when the
+    /// request is empty, over-aligned or does not fit the current chunk.
+    #[inline(always)]
+    fn bump_padded(&self, bytes: usize, align: usize) -> Option<NonNull<u8>> {
+        if align > MAX_ALIGN || bytes == 0 {
+            return None;
+        }
+        let cursor = self.cursor.get();
+        let pad = cursor.addr().wrapping_neg() & (align - 1);
+        // No overflow: pad < 2³⁰ and the rounded size ≤ isize::MAX + 1 − QUANTUM.
+        let need = pad + quantum_size(bytes);
+        if need > self.limit.get() - cursor.addr() {
+            return None;
+        }
+        // SAFETY: `need` bytes from the cursor lie inside the current chunk.
+        let (ptr, end) = unsafe { (cursor.add(pad), cursor.add(need)) };
+        self.cursor.set(end);
+        self.count_allocation(need - bytes);
+        // SAFETY: a pointer into a chunk is non-null.
+        Some(unsafe { NonNull::new_unchecked(ptr) })
     }
 
     /// Every other allocation: errors, timing, observers, zero sizes, growth.

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::{MemoryArena, EMPTY, NOT_PLAIN};
+use super::{MemoryArena, EMPTY, KEY_FLAGS, WIDE};
 use crate::arena::policy::GrowthPolicy;
 use crate::arena::stats::ScopeStatistics;
 
@@ -63,7 +63,7 @@ impl MemoryArena {
         let key = self.key.get() + 1;
         self.key.set(key);
         self.floor.set(cursor.addr());
-        let depth = key & !NOT_PLAIN;
+        let depth = key & !KEY_FLAGS;
         if !self.plain {
             self.enter_scope_general(depth);
         }
@@ -97,7 +97,8 @@ impl MemoryArena {
     ) {
         // `depth == key`: the innermost scope of a plain arena with no scope dropped out of
         // order. It also has to end in the chunk it began in, with no hole logged since.
-        if depth == self.key.get()
+        let key = self.key.get();
+        if (depth == key || depth | WIDE == key)
             && checkpoint.chunk == self.current.get()
             && checkpoint.holes == self.hole_count.get()
         {
@@ -113,7 +114,8 @@ impl MemoryArena {
             if self.floor.get() != checkpoint.floor {
                 self.floor.set(checkpoint.floor);
             }
-            self.key.set(depth - 1);
+            // `key − 1`: one scope fewer, flags (`WIDE`) kept.
+            self.key.set(key - 1);
             return;
         }
         self.exit_scope_general(depth, allocations_at_entry, *checkpoint);
