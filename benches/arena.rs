@@ -12,6 +12,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use rvf::arena::AlignmentPolicy;
 use rvf::prelude::*;
 
 fn config<'a>(
@@ -219,5 +220,46 @@ fn scope_enter_exit(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, single_allocation, batches, scope_enter_exit);
+/// Arenas off the plainest path: a cache-line minimum alignment (padded short path) and
+/// timing (general path, two clock reads per allocation), beside the default arena.
+fn policies(c: &mut Criterion) {
+    let mut g = config(c, "policy");
+    let plain = MemoryArena::new(1 << 16);
+    let cache_line = MemoryArena::builder()
+        .capacity(1 << 16)
+        .alignment(AlignmentPolicy::CacheLine)
+        .build()
+        .unwrap();
+    let timed = MemoryArena::builder()
+        .capacity(1 << 16)
+        .timing(true)
+        .build()
+        .unwrap();
+    for (name, arena) in [
+        ("natural", &plain),
+        ("cache_line", &cache_line),
+        ("timed", &timed),
+    ] {
+        let scope = arena.create_scope();
+        g.bench_function(BenchmarkId::new("alloc_release_100", name), |b| {
+            b.iter(|| {
+                let v = scope.alloc_uninit::<f64>(black_box(100)).unwrap();
+                black_box(v.as_ptr());
+            })
+        });
+        drop(scope);
+        g.bench_function(BenchmarkId::new("scope_enter_exit", name), |b| {
+            b.iter(|| black_box(arena.create_scope()))
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(
+    benches,
+    single_allocation,
+    batches,
+    scope_enter_exit,
+    policies
+);
 criterion_main!(benches);
