@@ -95,8 +95,9 @@ impl MemoryArena {
         allocations_at_entry: u64,
         checkpoint: &Checkpoint,
     ) {
-        // `depth == key`: the innermost scope of a plain arena with no scope dropped out of
-        // order. It also has to end in the chunk it began in, with no hole logged since.
+        // `depth == key` (or `depth | WIDE`, an alignment flag that scopes ignore): the
+        // innermost scope of a plain arena with no scope dropped out of order. It also has to
+        // end in the chunk it began in, with no hole logged since.
         let key = self.key.get();
         if (depth == key || depth | WIDE == key)
             && checkpoint.chunk == self.current.get()
