@@ -760,18 +760,12 @@ impl MemoryArena {
     /// Gives back an allocation (see [`deallocate`](Self::deallocate)).
     #[inline]
     pub(crate) fn release(&self, ptr: NonNull<u8>, bytes: usize) {
-        let addr = ptr.as_ptr().addr();
-        // The most recent allocation of the innermost scope: move the cursor back over it.
-        // (A zero-size request never matches unless it is a no-op: `addr == cursor`.)
-        if self.plain
-            && bytes <= isize::MAX as usize
-            && addr.wrapping_add(quantum_size(bytes)) == self.cursor.get().addr()
-            && addr >= self.floor.get()
-        {
-            self.release_top(ptr, bytes);
-            return;
+        if bytes <= isize::MAX as usize {
+            self.release_allocation(ptr, bytes);
+        } else {
+            // No allocation is that large: only the general path's ownership check applies.
+            self.release_general(ptr, bytes);
         }
-        self.release_general(ptr, bytes);
     }
 
     /// [`release`](Self::release) of `bytes` known to come from a successful allocation
@@ -780,14 +774,21 @@ impl MemoryArena {
     pub(crate) fn release_allocation(&self, ptr: NonNull<u8>, bytes: usize) {
         debug_assert!(bytes <= isize::MAX as usize);
         let addr = ptr.as_ptr().addr();
-        if self.plain
-            && addr.wrapping_add(quantum_size(bytes)) == self.cursor.get().addr()
-            && addr >= self.floor.get()
-        {
+        // The most recent allocation of the innermost scope: move the cursor back over it.
+        // (A zero-size request never matches unless it is a no-op: `addr == cursor`.)
+        if self.plain && self.is_top(addr, bytes) {
             self.release_top(ptr, bytes);
             return;
         }
         self.release_general(ptr, bytes);
+    }
+
+    /// Whether the allocation of `bytes ≤ isize::MAX` at `addr` is the most recent one of
+    /// the innermost scope: it ends at the cursor and lies above the scope's floor.
+    #[inline(always)]
+    fn is_top(&self, addr: usize, bytes: usize) -> bool {
+        addr.wrapping_add(quantum_size(bytes)) == self.cursor.get().addr()
+            && addr >= self.floor.get()
     }
 
     /// Moves the cursor back over the allocation that ends at it.
@@ -814,10 +815,7 @@ impl MemoryArena {
         }
         let addr = ptr.as_ptr().addr();
         self.note_peak_live();
-        if bytes <= isize::MAX as usize
-            && addr.wrapping_add(quantum_size(bytes)) == self.cursor.get().addr()
-            && addr >= self.floor.get()
-        {
+        if bytes <= isize::MAX as usize && self.is_top(addr, bytes) {
             if self.growth == GrowthPolicy::Adaptive {
                 self.note_peak_region();
             }
@@ -846,8 +844,7 @@ impl MemoryArena {
         let cursor = self.cursor.get().addr();
         if new < old
             || new > isize::MAX as usize
-            || addr.wrapping_add(quantum_size(old)) != cursor
-            || addr < self.floor.get()
+            || !self.is_top(addr, old)
             || quantum_size(new) - quantum_size(old) > self.limit.get() - cursor
         {
             return false;
