@@ -43,8 +43,6 @@ pub mod arena;
 pub mod distributed;
 pub mod matrix;
 pub mod ops;
-mod par;
-#[cfg(feature = "rayon")]
 pub mod parallel;
 mod scalar;
 pub mod vector;
@@ -52,7 +50,7 @@ pub mod vector;
 pub use matrix::{DenseMatrix, ShapeError};
 pub use num_traits;
 pub use ops::{CloneVector, DimensionMismatch, Local, LocalMut, RealVector, RealVectorMut};
-pub use par::Par;
+pub use parallel::Par;
 pub use scalar::Real;
 pub use vector::{CapacityError, StackVector};
 

@@ -1,7 +1,27 @@
-//! The operation traits for nalgebra column vectors (feature `nalgebra`).
+//! The operation traits for nalgebra column vectors and dynamic row vectors (feature
+//! `nalgebra`).
+//!
+//! # Methods nalgebra already has
+//! nalgebra's own inherent methods win over trait methods of the same name, and three of
+//! them differ from rvf's: `copy_from` (nalgebra's takes another nalgebra matrix of the same
+//! shape), `max` and `min` (nalgebra's return the element, not an `Option`, and panic on an
+//! empty vector). On a nalgebra vector, call rvf's with the trait's name:
+//!
+//! ```
+//! use nalgebra::DVector;
+//! use rvf::prelude::*;
+//! let mut v = DVector::from_vec(vec![1.0, 5.0, 3.0]);
+//! assert_eq!(v.max(), 5.0);                        // nalgebra's: the element
+//! assert_eq!(RealVector::max(&v), Some(5.0));      // rvf's: an Option
+//! RealVectorMut::copy_from(&mut v, &vec![0.0, 1.0, 2.0]); // rvf's: any rvf vector
+//! assert_eq!(v.as_slice(), [0.0, 1.0, 2.0]);
+//! ```
+//!
+//! Generic code (`fn f<V: RealVectorMut>(v: &mut V)`) always calls rvf's: inherent methods
+//! are only found on the concrete type.
 
 use nalgebra::storage::{RawStorage, RawStorageMut};
-use nalgebra::{Dim, Matrix, Scalar, ViewStorageMut, U1};
+use nalgebra::{Dim, Dyn, Matrix, Scalar, ViewStorageMut, U1};
 
 use crate::arena::{ArenaClone, ArenaError, Scope};
 use crate::ops::{CloneVector, Local, LocalMut, RealVector, RealVectorMut, Strided, StridedMut};
@@ -111,15 +131,26 @@ where
         Self: 's,
     {
         let rows = self.shape_generic().0;
-        let data = match self.local() {
-            Local::Contiguous(s) => scope.alloc_slice_copy(s)?,
-            local => {
-                let mut it = local.iter();
-                scope.alloc_with(local.len(), |_| *it.next().expect("length was checked"))?
-            }
-        };
-        Ok(Matrix::from_data(unsafe_view(data.leak(), rows)))
+        Ok(Matrix::from_data(unsafe_view(
+            arena_copy(scope, self.local())?,
+            rows,
+        )))
     }
+}
+
+/// A contiguous copy of `local` in `scope`'s memory, borrowed for the scope's lifetime.
+fn arena_copy<'s, T: Real>(
+    scope: &'s Scope<'_>,
+    local: Local<'_, T>,
+) -> Result<&'s mut [T], ArenaError> {
+    let data = match local {
+        Local::Contiguous(s) => scope.alloc_slice_copy(s)?,
+        local => {
+            let mut it = local.iter();
+            scope.alloc_with(local.len(), |_| *it.next().expect("length was checked"))?
+        }
+    };
+    Ok(data.leak())
 }
 
 /// A contiguous column view of `rows` elements over `data`.
@@ -128,4 +159,102 @@ fn unsafe_view<T: Scalar, R: Dim>(data: &mut [T], rows: R) -> ViewStorageMut<'_,
     // SAFETY: `data` holds exactly `rows` elements, contiguous (row stride 1); the column
     // stride is never used for a single column. The view borrows `data` mutably.
     unsafe { ViewStorageMut::from_raw_parts(data.as_mut_ptr(), (rows, U1), (U1, rows)) }
+}
+
+/// Dynamic row vectors (`RowDVector`, and the rows of a `DMatrix`, `m.row(i)`, which are
+/// strided views of a column-major matrix) are rvf vectors too. Rows of statically sized
+/// matrices are not: a `1 × 1` matrix would then be both a row and a column.
+///
+/// ```
+/// use nalgebra::{DMatrix, RowDVector};
+/// use rvf::prelude::*;
+/// let m = DMatrix::from_row_slice(2, 3, &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+/// let r = RowDVector::from_vec(vec![1.0, 1.0, 1.0]);
+/// assert_eq!(r.inner_product(&m.row(1)), 15.0);
+/// let mut row = m.row(0).clone_owned();
+/// row.axpy_in_place(2.0, &m.row(1));
+/// assert_eq!(row.as_slice(), [9.0, 12.0, 15.0]);
+/// ```
+impl<T, S> RealVector for Matrix<T, U1, Dyn, S>
+where
+    T: Real + Scalar,
+    S: RawStorage<T, U1, Dyn>,
+{
+    type Scalar = T;
+
+    #[inline]
+    fn local(&self) -> Local<'_, T> {
+        let len = self.ncols();
+        let stride = self.data.strides().1.value();
+        let ptr = self.data.ptr();
+        if stride == 1 || len <= 1 {
+            // SAFETY: nalgebra's storage holds `len` initialised elements at `ptr` with column
+            // stride 1, borrowed with `self`.
+            Local::Contiguous(unsafe { core::slice::from_raw_parts(ptr, len) })
+        } else {
+            // SAFETY: the storage's elements are at `ptr + j·stride` for `j < len`, borrowed
+            // with `self`.
+            Local::Strided(unsafe { Strided::from_raw_parts(ptr, len, stride as isize) })
+        }
+    }
+}
+
+impl<T, S> RealVectorMut for Matrix<T, U1, Dyn, S>
+where
+    T: Real + Scalar,
+    S: RawStorageMut<T, U1, Dyn>,
+{
+    #[inline]
+    fn local_mut(&mut self) -> LocalMut<'_, T> {
+        let len = self.ncols();
+        let stride = self.data.strides().1.value();
+        let ptr = self.data.ptr_mut();
+        if stride == 1 || len <= 1 {
+            // SAFETY: as in `local`, with exclusive access through `&mut self`.
+            LocalMut::Contiguous(unsafe { core::slice::from_raw_parts_mut(ptr, len) })
+        } else {
+            // SAFETY: mutable nalgebra storage has distinct elements at `ptr + j·stride`
+            // (stride > 1 here), exclusively borrowed through `&mut self`.
+            LocalMut::Strided(unsafe { StridedMut::from_raw_parts(ptr, len, stride as isize) })
+        }
+    }
+}
+
+impl<T, S> CloneVector for Matrix<T, U1, Dyn, S>
+where
+    T: Real + Scalar,
+    S: nalgebra::storage::Storage<T, U1, Dyn>,
+{
+    type Owned = nalgebra::RowDVector<T>;
+    #[inline]
+    fn clone_vector(&self) -> Self::Owned {
+        self.clone_owned()
+    }
+}
+
+/// Arena clones of row vectors are contiguous mutable row views over arena memory.
+impl<T, S> ArenaClone for Matrix<T, U1, Dyn, S>
+where
+    T: Real + Scalar,
+    S: RawStorage<T, U1, Dyn>,
+{
+    type Temp<'s>
+        = Matrix<T, U1, Dyn, ViewStorageMut<'s, T, U1, Dyn, U1, U1>>
+    where
+        Self: 's;
+
+    #[inline]
+    fn arena_clone<'s>(&self, scope: &'s Scope<'_>) -> Result<Self::Temp<'s>, ArenaError>
+    where
+        Self: 's,
+    {
+        let cols = self.shape_generic().1;
+        let data = arena_copy(scope, self.local())?;
+        assert_eq!(data.len(), cols.value());
+        // SAFETY: `data` holds exactly `cols` contiguous elements (column stride 1); the row
+        // stride is never used for a single row. The view borrows `data` mutably.
+        Ok(Matrix::from_data(unsafe {
+            ViewStorageMut::from_raw_parts(data.as_mut_ptr(), (U1, cols), (U1, U1))
+        }))
+    }
 }

@@ -207,6 +207,14 @@ impl<'a, S> StridedMut<'a, S> {
         }
     }
 
+    /// A shorter-lived mutable view of the same elements.
+    #[inline]
+    pub fn reborrow(&mut self) -> StridedMut<'_, S> {
+        // SAFETY: the reborrow covers the same elements, exclusively borrowed through
+        // `&mut self` for its shorter lifetime.
+        unsafe { StridedMut::from_raw_parts(self.ptr.as_ptr(), self.len, self.stride) }
+    }
+
     /// Reborrows as a read-only view.
     #[inline]
     pub fn as_strided(&self) -> Strided<'_, S> {

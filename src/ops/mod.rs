@@ -10,6 +10,7 @@
 
 mod clone;
 mod error;
+mod gather;
 pub mod kernels;
 mod local;
 mod vector;

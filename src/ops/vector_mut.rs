@@ -78,17 +78,29 @@ pub trait RealVectorMut: RealVector {
     /// `self ← self − x`.
     ///
     /// # Panics
-    /// If the dimensions differ.
+    /// If the dimensions differ; see [`try_sub_in_place`](Self::try_sub_in_place).
     #[inline]
     #[track_caller]
     fn sub_in_place<X>(&mut self, x: &X)
     where
         X: RealVector<Scalar = Self::Scalar> + ?Sized,
     {
-        assert_dims("sub_in_place", self.dimension(), x.dimension());
+        if let Err(e) = self.try_sub_in_place(x) {
+            panic!("{e}");
+        }
+    }
+
+    /// `self ← self − x`, or an error if the dimensions differ.
+    #[inline]
+    fn try_sub_in_place<X>(&mut self, x: &X) -> Result<(), DimensionMismatch>
+    where
+        X: RealVector<Scalar = Self::Scalar> + ?Sized,
+    {
+        check_dims("sub_in_place", self.dimension(), x.dimension())?;
         let (y, x) = (self.local_mut(), x.local());
-        assert_dims("sub_in_place", y.len(), x.len());
+        check_dims("sub_in_place", y.len(), x.len())?;
         kernels::zip_mut(y, x, |y, x| *y -= x);
+        Ok(())
     }
 
     /// `self ← self + a·x`.
@@ -188,34 +200,58 @@ pub trait RealVectorMut: RealVector {
     /// `selfᵢ ← selfᵢ·xᵢ` (element-wise product).
     ///
     /// # Panics
-    /// If the dimensions differ.
+    /// If the dimensions differ; see [`try_multiply_in_place`](Self::try_multiply_in_place).
     #[inline]
     #[track_caller]
     fn multiply_in_place<X>(&mut self, x: &X)
     where
         X: RealVector<Scalar = Self::Scalar> + ?Sized,
     {
-        assert_dims("multiply_in_place", self.dimension(), x.dimension());
+        if let Err(e) = self.try_multiply_in_place(x) {
+            panic!("{e}");
+        }
+    }
+
+    /// `selfᵢ ← selfᵢ·xᵢ`, or an error if the dimensions differ.
+    #[inline]
+    fn try_multiply_in_place<X>(&mut self, x: &X) -> Result<(), DimensionMismatch>
+    where
+        X: RealVector<Scalar = Self::Scalar> + ?Sized,
+    {
+        check_dims("multiply_in_place", self.dimension(), x.dimension())?;
         let (y, x) = (self.local_mut(), x.local());
-        assert_dims("multiply_in_place", y.len(), x.len());
+        check_dims("multiply_in_place", y.len(), x.len())?;
         kernels::zip_mut(y, x, |y, x| *y *= x);
+        Ok(())
     }
 
     /// `selfᵢ ← selfᵢ / xᵢ` (element-wise quotient, IEEE semantics: a zero divisor gives ±∞
     /// or NaN).
     ///
     /// # Panics
-    /// If the dimensions differ.
+    /// If the dimensions differ; see [`try_divide_in_place`](Self::try_divide_in_place).
     #[inline]
     #[track_caller]
     fn divide_in_place<X>(&mut self, x: &X)
     where
         X: RealVector<Scalar = Self::Scalar> + ?Sized,
     {
-        assert_dims("divide_in_place", self.dimension(), x.dimension());
+        if let Err(e) = self.try_divide_in_place(x) {
+            panic!("{e}");
+        }
+    }
+
+    /// `selfᵢ ← selfᵢ / xᵢ`, or an error if the dimensions differ.
+    #[inline]
+    fn try_divide_in_place<X>(&mut self, x: &X) -> Result<(), DimensionMismatch>
+    where
+        X: RealVector<Scalar = Self::Scalar> + ?Sized,
+    {
+        check_dims("divide_in_place", self.dimension(), x.dimension())?;
         let (y, x) = (self.local_mut(), x.local());
-        assert_dims("divide_in_place", y.len(), x.len());
+        check_dims("divide_in_place", y.len(), x.len())?;
         kernels::zip_mut(y, x, |y, x| *y /= x);
+        Ok(())
     }
 
     /// `selfᵢ ← f(selfᵢ)`.

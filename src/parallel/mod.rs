@@ -1,4 +1,5 @@
-//! rayon-parallel vector operations and helpers for parallel simulations (feature `rayon`).
+//! Parallel execution: [`Par`], the strategy every solver takes (always compiled), and the
+//! rayon-parallel kernels behind it (feature `rayon`).
 //!
 //! - [`ParRealVector`] / [`ParRealVectorMut`]: `par_` twins of the heavy operations. Below
 //!   [`PARALLEL_THRESHOLD`] elements they run sequentially, where threads cost more than they
@@ -12,12 +13,19 @@
 //!
 //! Solvers take the choice as a value, [`Par`](crate::Par), rather than a second API.
 
+#[cfg(feature = "rayon")]
 mod ensemble;
+#[cfg(feature = "rayon")]
 mod kernels;
+#[cfg(feature = "rayon")]
 mod ops;
+mod par;
 
+#[cfg(feature = "rayon")]
 pub use ensemble::{ensemble, thread_arena_statistics};
+#[cfg(feature = "rayon")]
 pub use ops::{ParRealVector, ParRealVectorMut};
+pub use par::Par;
 
 /// Vectors shorter than this run the memory-bound `par_` operations (reductions, axpy, axpby,
 /// add, scale, copy, fill) sequentially.

@@ -91,6 +91,17 @@ pub trait ParRealVector: RealVector {
         );
         self.reduce_max(m)
     }
+
+    /// [`all_finite`](RealVector::all_finite) on rayon's threads.
+    fn par_all_finite(&self) -> bool {
+        let a = self.local();
+        if a.len() < PARALLEL_THRESHOLD {
+            return self.all_finite();
+        }
+        // As the sequential test: a sum of xᵢ·0 is NaN exactly when some xᵢ is not finite.
+        let zero = Self::Scalar::zero();
+        self.reduce_sum(par_reduce1(a, |v| v * zero)) == zero
+    }
 }
 
 impl<V: RealVector + ?Sized> ParRealVector for V {}

@@ -2,5 +2,6 @@
 
 mod stack;
 mod std_impls;
+mod views;
 
 pub use stack::{CapacityError, StackVector};

@@ -1,5 +1,7 @@
 //! [`Par`]: how an algorithm runs its vector operations.
 
+use num_traits::Float;
+
 use crate::ops::{RealVector, RealVectorMut};
 
 /// Sequential or rayon-parallel execution of the vector operations inside an algorithm.
@@ -63,6 +65,18 @@ impl Par {
     #[inline]
     pub fn l2norm_squared<X: RealVector + ?Sized>(self, x: &X) -> X::Scalar {
         dispatch!(self, x.l2norm_squared(), x.par_l2norm_squared())
+    }
+
+    /// `‖x‖₂`.
+    #[inline]
+    pub fn l2norm<X: RealVector + ?Sized>(self, x: &X) -> X::Scalar {
+        self.l2norm_squared(x).sqrt()
+    }
+
+    /// Whether every element of `x` is finite (no NaN, no ±∞), on every process.
+    #[inline]
+    pub fn all_finite<X: RealVector + ?Sized>(self, x: &X) -> bool {
+        dispatch!(self, x.all_finite(), x.par_all_finite())
     }
 
     /// `y ← y + a·x`.
