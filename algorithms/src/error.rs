@@ -12,15 +12,16 @@ use rvf::DimensionMismatch;
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum SolverError {
-    /// The iteration limit was reached before the tolerance. The solution vector holds the
-    /// last iterate.
+    /// The iteration limit (`max_iter`) was reached before the tolerance: the rule for every
+    /// iterative solver. The solution vector holds the last iterate.
     NotConverged {
         /// Iterations performed.
         iterations: usize,
-        /// Absolute residual norm reached.
+        /// The convergence measure reached: `‖b − A·x‖₂` for linear solvers, the
+        /// stationarity measure (`‖∇f‖₂`, or the projected gradient's) for optimisers.
         residual: f64,
-        /// Residual relative to the right-hand side's norm.
-        relative_residual: f64,
+        /// The value `residual` had to reach.
+        tolerance: f64,
     },
     /// A quantity that must be positive and finite was not, e.g. `pᵀAp ≤ 0` in CG (the
     /// operator is not symmetric positive definite) or `rᵀM⁻¹r ≤ 0` (nor is the
@@ -90,6 +91,14 @@ pub enum SolverError {
         /// What it must satisfy.
         requirement: &'static str,
     },
+    /// An operator lacks an optional capability a method needs, e.g. its diagonal for
+    /// Jacobi preconditioning of a matrix-free operator.
+    MissingCapability {
+        /// What is missing, e.g. `"diagonal()"`.
+        capability: &'static str,
+        /// Who needs it and what to do instead.
+        needed_by: &'static str,
+    },
     /// The arena could not hold the solver's vectors.
     Arena(ArenaError),
 }
@@ -100,11 +109,11 @@ impl fmt::Display for SolverError {
             SolverError::NotConverged {
                 iterations,
                 residual,
-                relative_residual,
+                tolerance,
             } => write!(
                 f,
-                "not converged after {iterations} iterations: residual {residual:.3e} \
-                 (relative {relative_residual:.3e})"
+                "not converged after {iterations} iterations: residual {residual:.3e} above \
+                 the tolerance {tolerance:.3e}"
             ),
             SolverError::Breakdown {
                 iteration,
@@ -146,6 +155,10 @@ impl fmt::Display for SolverError {
                 value,
                 requirement,
             } => write!(f, "invalid parameter {name} = {value}: {requirement}"),
+            SolverError::MissingCapability {
+                capability,
+                needed_by,
+            } => write!(f, "the operator does not provide {capability}: {needed_by}"),
             SolverError::Arena(e) => write!(f, "arena: {e}"),
         }
     }

@@ -21,5 +21,9 @@ mod error;
 pub mod linear;
 pub mod ode;
 pub mod optimize;
+mod solver;
+mod workspace;
 
 pub use error::SolverError;
+pub use solver::{NonExhaustive, Termination};
+pub use workspace::Workspace;

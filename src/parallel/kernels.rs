@@ -80,3 +80,22 @@ pub(crate) fn par_zip_mut<S: Real>(
     let (xa, xb) = (x.subview(0..mid), x.subview(mid..x.len()));
     rayon::join(|| par_zip_mut(ya, xa, f), || par_zip_mut(yb, xb, f));
 }
+
+/// Parallel `f(yᵢ, [x0ᵢ, x1ᵢ, …])`.
+pub(crate) fn par_zip_many_mut<S: Real, const N: usize>(
+    y: LocalMut<'_, S>,
+    xs: [Local<'_, S>; N],
+    f: &(impl Fn(&mut S, [S; N]) + Sync),
+) {
+    if y.len() <= GRAIN {
+        return kernels::zip_many_mut(y, xs, f);
+    }
+    let mid = y.len() / 2;
+    let (ya, yb) = y.split_at(mid);
+    let xa = xs.map(|x| x.subview(0..mid));
+    let xb = xs.map(|x| x.subview(mid..x.len()));
+    rayon::join(
+        || par_zip_many_mut(ya, xa, f),
+        || par_zip_many_mut(yb, xb, f),
+    );
+}

@@ -1,8 +1,12 @@
 //! The `par_` operations as extension traits of every vector.
 
-use super::kernels::{par_fold1, par_map_mut, par_reduce1, par_reduce2, par_zip_mut};
+use super::kernels::{
+    par_fold1, par_map_mut, par_reduce1, par_reduce2, par_zip_many_mut, par_zip_mut,
+};
 use super::{PARALLEL_MAP_THRESHOLD, PARALLEL_THRESHOLD};
-use crate::ops::{assert_dims, check_dims, DimensionMismatch, RealVector, RealVectorMut};
+use crate::ops::{
+    assert_dims, check_dims, kernels, DimensionMismatch, RealVector, RealVectorMut, ZipInputs,
+};
 use num_traits::Zero;
 
 /// Parallel reductions for every [`RealVector`]. Each gives bitwise the same result as its
@@ -236,6 +240,33 @@ pub trait ParRealVectorMut: RealVectorMut {
             return self.binary_in_place(x, f);
         }
         par_zip_mut(y, xl, &|p: &mut Self::Scalar, q| *p = f(*p, q));
+    }
+
+    /// [`zip_in_place`](RealVectorMut::zip_in_place) on rayon's threads: `f` must be `Fn`
+    /// (it runs on several threads at once). Element-wise, so the result is the sequential
+    /// one, bit for bit.
+    ///
+    /// # Panics
+    /// If any input's dimension differs from `self`'s.
+    #[track_caller]
+    fn par_zip_in_place<const N: usize, Z, F>(&mut self, inputs: Z, f: F)
+    where
+        Z: ZipInputs<Self::Scalar, N>,
+        F: Fn(&mut Self::Scalar, [Self::Scalar; N]) + Sync,
+    {
+        let n = self.dimension();
+        for d in inputs.dimensions() {
+            assert_dims("par_zip_in_place", n, d);
+        }
+        let y = self.local_mut();
+        let xs = inputs.locals();
+        for x in &xs {
+            assert_dims("par_zip_in_place", y.len(), x.len());
+        }
+        if y.len() < PARALLEL_MAP_THRESHOLD {
+            return kernels::zip_many_mut(y, xs, &f);
+        }
+        par_zip_many_mut(y, xs, &f);
     }
 }
 

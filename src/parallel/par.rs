@@ -2,7 +2,7 @@
 
 use num_traits::Float;
 
-use crate::ops::{RealVector, RealVectorMut};
+use crate::ops::{RealVector, RealVectorMut, ZipInputs};
 
 /// Sequential or rayon-parallel execution of the vector operations inside an algorithm.
 ///
@@ -129,6 +129,83 @@ impl Par {
     #[inline]
     pub fn scale<Y: RealVectorMut + ?Sized>(self, y: &mut Y, a: Y::Scalar) {
         dispatch!(self, y.scale_in_place(a), y.par_scale_in_place(a))
+    }
+
+    /// `yᵢ ← f(yᵢ, xᵢ)`.
+    ///
+    /// # Panics
+    /// If the dimensions differ.
+    #[inline]
+    #[track_caller]
+    pub fn binary<Y, X, F>(self, y: &mut Y, x: &X, f: F)
+    where
+        Y: RealVectorMut + ?Sized,
+        X: RealVector<Scalar = Y::Scalar> + ?Sized,
+        F: Fn(Y::Scalar, Y::Scalar) -> Y::Scalar + Sync,
+    {
+        dispatch!(self, y.binary_in_place(x, f), y.par_binary_in_place(x, f))
+    }
+
+    /// `yᵢ ← f(yᵢ, [x0ᵢ, x1ᵢ, …])`, the variadic map of
+    /// [`zip_in_place`](RealVectorMut::zip_in_place). Element-wise, so the result does not
+    /// depend on `self`.
+    ///
+    /// # Panics
+    /// If any input's dimension differs from `y`'s.
+    #[inline]
+    #[track_caller]
+    pub fn zip<Y, const N: usize, Z, F>(self, y: &mut Y, inputs: Z, f: F)
+    where
+        Y: RealVectorMut + ?Sized,
+        Z: ZipInputs<Y::Scalar, N>,
+        F: Fn(&mut Y::Scalar, [Y::Scalar; N]) + Sync,
+    {
+        dispatch!(self, y.zip_in_place(inputs, f), y.par_zip_in_place(inputs, f))
+    }
+
+    /// Calls `f(first_row, rows)` on consecutive blocks of the rows of an output `y` (one
+    /// element per row), for row-wise kernels such as matrix–vector products: on rayon's
+    /// threads for [`Par::Rayon`] when the total work, `y.len() · work_per_row` (say, the
+    /// nonzeros per row), reaches
+    /// [`PARALLEL_MAP_THRESHOLD`](crate::parallel::PARALLEL_MAP_THRESHOLD), with blocks of
+    /// about 16 K units of work; in one call on the calling thread otherwise. Each row is
+    /// computed by the same code either way, so the result does not depend on `self`.
+    ///
+    /// ```
+    /// use rvf::Par;
+    /// let mut y = vec![0.0; 10];
+    /// Par::Seq.for_each_row_block(&mut y, 1, |first, rows| {
+    ///     for (i, yi) in rows.iter_mut().enumerate() {
+    ///         *yi = (first + i) as f64;
+    ///     }
+    /// });
+    /// assert_eq!(y[7], 7.0);
+    /// ```
+    pub fn for_each_row_block<T, F>(self, y: &mut [T], work_per_row: usize, f: F)
+    where
+        T: Send,
+        F: Fn(usize, &mut [T]) + Sync + Send,
+    {
+        match self {
+            #[cfg(feature = "rayon")]
+            Par::Rayon
+                if y.len().saturating_mul(work_per_row.max(1))
+                    >= crate::parallel::PARALLEL_MAP_THRESHOLD =>
+            {
+                let work_per_row = work_per_row.max(1);
+                use rayon::prelude::*;
+                // 16 K units per task: enough to hide a task's scheduling cost (~1 µs) behind
+                // several µs of memory-bound work, small enough to balance two or more cores.
+                let rows = (16 * 1024 / work_per_row).max(1);
+                y.par_chunks_mut(rows)
+                    .enumerate()
+                    .for_each(|(t, block)| f(t * rows, block));
+            }
+            _ => {
+                let _ = work_per_row;
+                f(0, y)
+            }
+        }
     }
 
     /// Calls `f(i, chunk)` for the `i`-th chunk of `chunk_len` elements of `data` (the last may

@@ -4,7 +4,8 @@ use core::cell::RefCell;
 
 use mpi::traits::{Communicator, Destination, Equivalence, Source};
 use rvf::distributed::BlockLayout;
-use rvf::{Real, RealVector, RealVectorMut};
+use rvf::ops::{Local, LocalMut};
+use rvf::{Par, Real};
 
 use super::operator::LinearOperator;
 
@@ -109,26 +110,32 @@ impl<C: Communicator, S: Real + Equivalence> LinearOperator<S> for DistributedPo
     }
 
     /// # Panics
+    /// If a slice does not have this process's local length.
+    fn apply(&self, x: &[S], y: &mut [S]) {
+        self.apply_local(Par::Seq, Local::Contiguous(x), LocalMut::Contiguous(y));
+    }
+
+    /// # Panics
     /// If a vector's local block does not have this process's length.
-    fn apply<X, Y>(&self, x: &X, y: &mut Y)
-    where
-        X: RealVector<Scalar = S> + ?Sized,
-        Y: RealVectorMut<Scalar = S> + ?Sized,
-    {
+    fn apply_local(&self, _par: Par, x: Local<'_, S>, mut y: LocalMut<'_, S>) {
         let n_local = self.layout.local_len();
-        let xl = x.local();
         assert!(
-            xl.len() == n_local && y.local_mut().len() == n_local,
+            x.len() == n_local && y.len() == n_local,
             "DistributedPoisson2d: local blocks must have {n_local} elements"
         );
-        let gathered: Vec<S>;
-        let xs = match xl.as_slice() {
-            Some(s) => s,
-            None => {
-                gathered = xl.iter().copied().collect();
-                &gathered
-            }
-        };
+        x.with_slice(|xs| self.stencil(xs, &mut y));
+    }
+
+    /// This process's block of the diagonal (for Jacobi).
+    fn diagonal(&self) -> Option<Vec<S>> {
+        let d = S::from_f64_lossy(2.0) * (self.inv_hx2 + self.inv_hy2);
+        Some(vec![d; self.layout.local_len()])
+    }
+}
+
+impl<C: Communicator, S: Real + Equivalence> DistributedPoisson2d<'_, C, S> {
+    /// Exchanges halos, then applies the stencil to this process's rows `xs` into `out`.
+    fn stencil(&self, xs: &[S], out: &mut LocalMut<'_, S>) {
         let mut below = self.below.borrow_mut();
         let mut above = self.above.borrow_mut();
         self.exchange(xs, &mut below, &mut above);
@@ -146,7 +153,6 @@ impl<C: Communicator, S: Real + Equivalence> LinearOperator<S> for DistributedPo
                 xs[(j - rows.start) * nx + i]
             }
         };
-        let mut out = y.local_mut();
         let mut slots = out.iter_mut();
         for j in rows.clone() {
             for i in 0..nx {
@@ -170,9 +176,4 @@ impl<C: Communicator, S: Real + Equivalence> LinearOperator<S> for DistributedPo
         }
     }
 
-    /// This process's block of the diagonal (for Jacobi).
-    fn diagonal(&self) -> Option<Vec<S>> {
-        let d = S::from_f64_lossy(2.0) * (self.inv_hx2 + self.inv_hy2);
-        Some(vec![d; self.layout.local_len()])
-    }
 }

@@ -1,17 +1,34 @@
 //! [`LinearOperator`] for nalgebra's `DMatrix`, ndarray's `Array2` and nalgebra-sparse's
 //! `CsrMatrix` (features `nalgebra`, `ndarray`, `sparse`).
+//!
+//! Each product runs in blocks of rows ([`Par::for_each_row_block`]): on rayon's threads
+//! under `Par::Rayon` once the matrix is large enough, on the calling thread otherwise. A row's
+//! value is computed by the same code either way, so the result does not depend on `Par`.
+//! Inputs may be strided; outputs are written in place when contiguous and through a buffer
+//! when strided.
 
-#[cfg(feature = "ndarray")]
-use rvf::ops::kernels;
-#[cfg(feature = "sparse")]
-use rvf::ops::LocalMut;
 #[cfg(any(feature = "nalgebra", feature = "ndarray"))]
-use rvf::{Real, RealVector, RealVectorMut};
+use rvf::ops::{Local, LocalMut};
+#[cfg(any(feature = "nalgebra", feature = "ndarray"))]
+use rvf::{Par, Real};
 
 #[cfg(any(feature = "nalgebra", feature = "ndarray"))]
 use super::operator::{check_apply, LinearOperator};
 
-/// Column-major dense matrices: `y ← Σⱼ xⱼ·A[:, j]`, one contiguous column at a time.
+/// Runs the row-block kernel `rows(first_row, y_block)` over a contiguous view of `y`
+/// (gathering a strided `y` into a buffer and scattering it back).
+#[cfg(any(feature = "nalgebra", feature = "ndarray"))]
+fn by_row_blocks<S: Real>(
+    par: Par,
+    mut y: LocalMut<'_, S>,
+    work_per_row: usize,
+    rows: impl Fn(usize, &mut [S]) + Sync + Send,
+) {
+    y.with_slice_mut(|ys| par.for_each_row_block(ys, work_per_row, rows));
+}
+
+/// Column-major dense matrices: each block of rows accumulates `Σⱼ xⱼ·A[rows, j]`, reading
+/// one contiguous piece of every column.
 #[cfg(feature = "nalgebra")]
 impl<S: Real + nalgebra::Scalar> LinearOperator<S> for nalgebra::DMatrix<S> {
     fn nrows(&self) -> usize {
@@ -20,26 +37,30 @@ impl<S: Real + nalgebra::Scalar> LinearOperator<S> for nalgebra::DMatrix<S> {
     fn ncols(&self) -> usize {
         self.ncols()
     }
-    fn apply<X, Y>(&self, x: &X, y: &mut Y)
-    where
-        X: RealVector<Scalar = S> + ?Sized,
-        Y: RealVectorMut<Scalar = S> + ?Sized,
-    {
+    fn apply(&self, x: &[S], y: &mut [S]) {
+        self.apply_local(Par::Seq, Local::Contiguous(x), LocalMut::Contiguous(y));
+    }
+    fn apply_local(&self, par: Par, x: Local<'_, S>, y: LocalMut<'_, S>) {
         let (m, n) = self.shape();
-        let xl = x.local();
-        check_apply("DMatrix", m, n, xl.len(), y.local_mut().len());
-        y.fill(S::zero());
+        check_apply("DMatrix", m, n, x.len(), y.len());
         let data = self.as_slice();
-        for (j, &xj) in xl.iter().enumerate() {
-            y.axpy_in_place(xj, &data[j * m..(j + 1) * m]);
-        }
+        by_row_blocks(par, y, n, |first, ys| {
+            ys.fill(S::zero());
+            let rows = first..first + ys.len();
+            for (j, xj) in x.iter().enumerate() {
+                let column = &data[j * m..(j + 1) * m][rows.clone()];
+                for (yi, &a) in ys.iter_mut().zip(column) {
+                    *yi += *xj * a;
+                }
+            }
+        });
     }
     fn diagonal(&self) -> Option<Vec<S>> {
         Some(self.diagonal().iter().copied().collect())
     }
 }
 
-/// Dense 2-D arrays in any layout: `yᵢ ← A[i, :]·x`.
+/// Dense 2-D arrays in any layout: `yᵢ ← A[i, :]·x` with rvf's deterministic dot product.
 #[cfg(feature = "ndarray")]
 impl<S: Real> LinearOperator<S> for ndarray::Array2<S> {
     fn nrows(&self) -> usize {
@@ -48,18 +69,18 @@ impl<S: Real> LinearOperator<S> for ndarray::Array2<S> {
     fn ncols(&self) -> usize {
         self.ncols()
     }
-    fn apply<X, Y>(&self, x: &X, y: &mut Y)
-    where
-        X: RealVector<Scalar = S> + ?Sized,
-        Y: RealVectorMut<Scalar = S> + ?Sized,
-    {
+    fn apply(&self, x: &[S], y: &mut [S]) {
+        self.apply_local(Par::Seq, Local::Contiguous(x), LocalMut::Contiguous(y));
+    }
+    fn apply_local(&self, par: Par, x: Local<'_, S>, y: LocalMut<'_, S>) {
+        use rvf::RealVector;
         let (m, n) = self.dim();
-        let xl = x.local();
-        let mut yl = y.local_mut();
-        check_apply("Array2", m, n, xl.len(), yl.len());
-        for (yi, row) in yl.iter_mut().zip(self.rows()) {
-            *yi = kernels::reduce2(row.local(), xl, |p, q| p * q);
-        }
+        check_apply("Array2", m, n, x.len(), y.len());
+        by_row_blocks(par, y, n, |first, ys| {
+            for (i, yi) in ys.iter_mut().enumerate() {
+                *yi = rvf::ops::kernels::reduce2(self.row(first + i).local(), x, |p, q| p * q);
+            }
+        });
     }
     fn diagonal(&self) -> Option<Vec<S>> {
         Some(self.diag().to_vec())
@@ -75,17 +96,19 @@ impl<S: Real + nalgebra::Scalar> LinearOperator<S> for nalgebra_sparse::CsrMatri
     fn ncols(&self) -> usize {
         self.ncols()
     }
-    fn apply<X, Y>(&self, x: &X, y: &mut Y)
-    where
-        X: RealVector<Scalar = S> + ?Sized,
-        Y: RealVectorMut<Scalar = S> + ?Sized,
-    {
-        let xl = x.local();
-        let mut yl = y.local_mut();
-        check_apply("CsrMatrix", self.nrows(), self.ncols(), xl.len(), yl.len());
-        match xl.as_slice() {
-            Some(xs) => csr_rows(self, |j| xs[j], &mut yl),
-            None => csr_rows(self, |j| xl.get(j), &mut yl),
+    fn apply(&self, x: &[S], y: &mut [S]) {
+        self.apply_local(Par::Seq, Local::Contiguous(x), LocalMut::Contiguous(y));
+    }
+    fn apply_local(&self, par: Par, x: Local<'_, S>, y: LocalMut<'_, S>) {
+        check_apply("CsrMatrix", self.nrows(), self.ncols(), x.len(), y.len());
+        let work = self.nnz() / self.nrows().max(1);
+        match x.as_slice() {
+            Some(xs) => by_row_blocks(par, y, work, |first, ys| {
+                csr_rows(self, first, |j| xs[j], ys)
+            }),
+            None => by_row_blocks(par, y, work, |first, ys| {
+                csr_rows(self, first, |j| x.get(j), ys)
+            }),
         }
     }
     fn diagonal(&self) -> Option<Vec<S>> {
@@ -104,19 +127,21 @@ impl<S: Real + nalgebra::Scalar> LinearOperator<S> for nalgebra_sparse::CsrMatri
     }
 }
 
-/// `yᵢ ← Σₖ A[i, colₖ]·x[colₖ]` over the rows of a CSR matrix; `get` reads `x`.
+/// `yᵢ ← Σₖ A[first + i, colₖ]·x[colₖ]` over a block of rows of a CSR matrix; `get` reads
+/// `x`.
 #[cfg(feature = "sparse")]
 #[inline(always)]
 fn csr_rows<S: Real + nalgebra::Scalar>(
     a: &nalgebra_sparse::CsrMatrix<S>,
+    first: usize,
     get: impl Fn(usize) -> S,
-    y: &mut LocalMut<'_, S>,
+    y: &mut [S],
 ) {
-    let offsets = a.row_offsets();
+    let offsets = &a.row_offsets()[first..=first + y.len()];
     let cols = a.col_indices();
     let vals = a.values();
-    for (i, yi) in y.iter_mut().enumerate() {
-        let range = offsets[i]..offsets[i + 1];
+    for (yi, range) in y.iter_mut().zip(offsets.windows(2)) {
+        let range = range[0]..range[1];
         let mut s = S::zero();
         for (&c, &v) in cols[range.clone()].iter().zip(&vals[range]) {
             s += v * get(c);

@@ -1,12 +1,47 @@
 //! [`LinearOperator`]: `y ← A·x` for matrices and matrix-free operators.
 
-use rvf::ops::LocalMut;
-use rvf::{DenseMatrix, Par, Real, RealVector, RealVectorMut};
+use rvf::ops::{Local, LocalMut};
+use rvf::{DenseMatrix, Par, Real, RealVectorMut};
 
-/// A linear map `A: ℝⁿ → ℝᵐ`, applied in place as `y ← A·x`.
+/// A linear map `A: ℝⁿ → ℝᵐ`, applied as `y ← A·x`.
 ///
-/// `apply` is generic over both vector types, so one operator serves the user's vectors and
-/// the solver's arena temporaries alike.
+/// Implement [`nrows`](Self::nrows), [`ncols`](Self::ncols) and [`apply`](Self::apply) over
+/// plain slices; the solvers call [`apply_local`](Self::apply_local), which passes every
+/// contiguous vector (`Vec`, arena vectors, contiguous nalgebra and ndarray vectors) straight
+/// to `apply` and gathers strided ones into a buffer first (an allocation per application:
+/// override `apply_local` to read strided storage in place). The trait is dyn-compatible:
+/// `&dyn LinearOperator<f64>` and `Box<dyn LinearOperator<f64>>` are operators too.
+///
+/// ```
+/// use rvf::Par;
+/// use rvf_algorithms::linear::{cg, CgParams, LinearOperator};
+///
+/// /// The tridiagonal matrix with `d` on the diagonal and −1 beside it.
+/// struct Tridiagonal { n: usize, d: f64 }
+///
+/// impl LinearOperator<f64> for Tridiagonal {
+///     fn nrows(&self) -> usize { self.n }
+///     fn ncols(&self) -> usize { self.n }
+///     fn apply(&self, x: &[f64], y: &mut [f64]) {
+///         for i in 0..self.n {
+///             let left = if i > 0 { x[i - 1] } else { 0.0 };
+///             let right = if i + 1 < self.n { x[i + 1] } else { 0.0 };
+///             y[i] = self.d * x[i] - left - right;
+///         }
+///     }
+///     fn diagonal(&self) -> Option<Vec<f64>> { Some(vec![self.d; self.n]) }
+/// }
+///
+/// let a: Box<dyn LinearOperator<f64>> = Box::new(Tridiagonal { n: 100, d: 3.0 });
+/// let b = vec![1.0; 100];
+/// let mut x = vec![0.0; 100];
+/// let report = cg(&a, &b, &mut x, &CgParams::default()).unwrap();
+/// // Check the answer independently: the residual of the returned x.
+/// let mut ax = vec![0.0; 100];
+/// a.apply(&x, &mut ax);
+/// let r: f64 = ax.iter().zip(&b).map(|(p, q)| (p - q) * (p - q)).sum::<f64>().sqrt();
+/// assert!(r <= 1e-8 * 10.0 && report.iterations < 100);
+/// ```
 pub trait LinearOperator<S: Real> {
     /// `m`, the dimension of `y`.
     fn nrows(&self) -> usize;
@@ -14,27 +49,21 @@ pub trait LinearOperator<S: Real> {
     /// `n`, the dimension of `x`.
     fn ncols(&self) -> usize;
 
-    /// `y ← A·x`.
+    /// `y ← A·x` on slices of lengths `ncols()` and `nrows()`.
     ///
     /// # Panics
-    /// If `x.dimension() != ncols()` or `y.dimension() != nrows()`.
-    fn apply<X, Y>(&self, x: &X, y: &mut Y)
-    where
-        X: RealVector<Scalar = S> + ?Sized,
-        Y: RealVectorMut<Scalar = S> + ?Sized;
+    /// Implementations may panic if the lengths do not fit the operator (the solvers check
+    /// dimensions before applying).
+    fn apply(&self, x: &[S], y: &mut [S]);
 
-    /// `y ← A·x` with the parallelism `par`. Operators with a parallel kernel (the Poisson
-    /// stencils) override this; the default is [`apply`](Self::apply).
-    ///
-    /// # Panics
-    /// As [`apply`](Self::apply).
-    fn apply_par<X, Y>(&self, par: Par, x: &X, y: &mut Y)
-    where
-        X: RealVector<Scalar = S> + ?Sized,
-        Y: RealVectorMut<Scalar = S> + ?Sized,
-    {
+    /// `y ← A·x` on this process's storage of any vector, with the parallelism `par`. The
+    /// default runs [`apply`](Self::apply) on the storage as slices (gathering and scattering
+    /// strided storage) and ignores `par`; operators with their own kernels (stencils,
+    /// matrices) override it to read strided storage in place and to run row blocks on
+    /// rayon's threads. Overrides must give the same bits for every `par`.
+    fn apply_local(&self, par: Par, x: Local<'_, S>, mut y: LocalMut<'_, S>) {
         let _ = par;
-        self.apply(x, y)
+        x.with_slice(|xs| y.with_slice_mut(|ys| self.apply(xs, ys)));
     }
 
     /// The diagonal `[A₀₀, A₁₁, …]`, if the operator can give it (for Jacobi
@@ -44,31 +73,29 @@ pub trait LinearOperator<S: Real> {
     }
 }
 
-impl<S: Real, A: LinearOperator<S> + ?Sized> LinearOperator<S> for &A {
-    fn nrows(&self) -> usize {
-        (**self).nrows()
-    }
-    fn ncols(&self) -> usize {
-        (**self).ncols()
-    }
-    fn apply<X, Y>(&self, x: &X, y: &mut Y)
-    where
-        X: RealVector<Scalar = S> + ?Sized,
-        Y: RealVectorMut<Scalar = S> + ?Sized,
-    {
-        (**self).apply(x, y)
-    }
-    fn apply_par<X, Y>(&self, par: Par, x: &X, y: &mut Y)
-    where
-        X: RealVector<Scalar = S> + ?Sized,
-        Y: RealVectorMut<Scalar = S> + ?Sized,
-    {
-        (**self).apply_par(par, x, y)
-    }
-    fn diagonal(&self) -> Option<Vec<S>> {
-        (**self).diagonal()
-    }
+macro_rules! forward_operator {
+    ($($ptr:ty),+) => {$(
+        impl<S: Real, A: LinearOperator<S> + ?Sized> LinearOperator<S> for $ptr {
+            fn nrows(&self) -> usize {
+                (**self).nrows()
+            }
+            fn ncols(&self) -> usize {
+                (**self).ncols()
+            }
+            fn apply(&self, x: &[S], y: &mut [S]) {
+                (**self).apply(x, y)
+            }
+            fn apply_local(&self, par: Par, x: Local<'_, S>, y: LocalMut<'_, S>) {
+                (**self).apply_local(par, x, y)
+            }
+            fn diagonal(&self) -> Option<Vec<S>> {
+                (**self).diagonal()
+            }
+        }
+    )+};
 }
+
+forward_operator!(&A, Box<A>);
 
 /// Panics with a message naming the operator unless the shapes fit.
 #[track_caller]
@@ -82,8 +109,8 @@ pub(crate) fn check_apply(op: &'static str, rows: usize, cols: usize, x: usize, 
 
 /// A matrix-free operator from a closure over slices: `f(x, y)` must set `y ← A·x`.
 ///
-/// Vectors with contiguous storage are passed straight through; strided ones are copied into
-/// temporary buffers first (a slower path that allocates).
+/// The closure runs as given under every [`Par`]: to parallelise it, use rayon inside it, or
+/// implement [`LinearOperator`] with an `apply_local` that splits the rows.
 ///
 /// ```
 /// use rvf_algorithms::linear::{FnOperator, LinearOperator};
@@ -94,7 +121,7 @@ pub(crate) fn check_apply(op: &'static str, rows: usize, cols: usize, x: usize, 
 ///     }
 /// });
 /// let mut y = vec![0.0; 3];
-/// a.apply(&vec![1.0, 2.0, 3.0], &mut y);
+/// a.apply(&[1.0, 2.0, 3.0], &mut y);
 /// assert_eq!(y, [2.0, 4.0, 6.0]);
 /// ```
 #[derive(Clone)]
@@ -127,37 +154,9 @@ impl<S: Real, F: Fn(&[S], &mut [S])> LinearOperator<S> for FnOperator<F> {
     fn ncols(&self) -> usize {
         self.cols
     }
-    fn apply<X, Y>(&self, x: &X, y: &mut Y)
-    where
-        X: RealVector<Scalar = S> + ?Sized,
-        Y: RealVectorMut<Scalar = S> + ?Sized,
-    {
-        let xl = x.local();
-        check_apply(
-            "FnOperator",
-            self.rows,
-            self.cols,
-            xl.len(),
-            y.local_mut().len(),
-        );
-        let gathered: Vec<S>;
-        let xs = match xl.as_slice() {
-            Some(s) => s,
-            None => {
-                gathered = xl.iter().copied().collect();
-                &gathered
-            }
-        };
-        match y.local_mut() {
-            LocalMut::Contiguous(ys) => (self.f)(xs, ys),
-            mut strided => {
-                let mut out = vec![S::zero(); self.rows];
-                (self.f)(xs, &mut out);
-                for (yi, v) in strided.iter_mut().zip(out) {
-                    *yi = v;
-                }
-            }
-        }
+    fn apply(&self, x: &[S], y: &mut [S]) {
+        check_apply("FnOperator", self.rows, self.cols, x.len(), y.len());
+        (self.f)(x, y)
     }
 }
 
@@ -168,12 +167,11 @@ impl<S: Real> LinearOperator<S> for DenseMatrix<S> {
     fn ncols(&self) -> usize {
         self.cols()
     }
-    fn apply<X, Y>(&self, x: &X, y: &mut Y)
-    where
-        X: RealVector<Scalar = S> + ?Sized,
-        Y: RealVectorMut<Scalar = S> + ?Sized,
-    {
+    fn apply(&self, x: &[S], y: &mut [S]) {
         y.matvec(self, x);
+    }
+    fn apply_local(&self, _par: Par, x: Local<'_, S>, mut y: LocalMut<'_, S>) {
+        y.matvec(self, &x);
     }
     fn diagonal(&self) -> Option<Vec<S>> {
         let n = self.rows().min(self.cols());

@@ -1,8 +1,8 @@
 //! Standard test operators: the 1-D and 2-D Poisson problems (negative Laplacian with
 //! homogeneous Dirichlet boundaries) on the unit interval and square.
 
-use rvf::ops::LocalMut;
-use rvf::{Par, Real, RealVector, RealVectorMut};
+use rvf::ops::{Local, LocalMut};
+use rvf::{Par, Real};
 
 use super::operator::{check_apply, LinearOperator};
 
@@ -56,17 +56,14 @@ impl<S: Real> LinearOperator<S> for Poisson1d<S> {
     fn ncols(&self) -> usize {
         self.n
     }
-    fn apply<X, Y>(&self, x: &X, y: &mut Y)
-    where
-        X: RealVector<Scalar = S> + ?Sized,
-        Y: RealVectorMut<Scalar = S> + ?Sized,
-    {
-        let xl = x.local();
-        let mut yl = y.local_mut();
-        check_apply("Poisson1d", self.n, self.n, xl.len(), yl.len());
+    fn apply(&self, x: &[S], y: &mut [S]) {
+        self.apply_local(Par::Seq, Local::Contiguous(x), LocalMut::Contiguous(y));
+    }
+    fn apply_local(&self, _par: Par, x: Local<'_, S>, mut y: LocalMut<'_, S>) {
+        check_apply("Poisson1d", self.n, self.n, x.len(), y.len());
         let (n, c) = (self.n, self.inv_h2);
         let two = S::from_f64_lossy(2.0);
-        match (xl.as_slice(), &mut yl) {
+        match (x.as_slice(), &mut y) {
             (Some(xs), LocalMut::Contiguous(ys)) => {
                 for i in 0..n {
                     let left = if i > 0 { xs[i - 1] } else { S::zero() };
@@ -75,10 +72,10 @@ impl<S: Real> LinearOperator<S> for Poisson1d<S> {
                 }
             }
             _ => {
-                for (i, yi) in yl.iter_mut().enumerate() {
-                    let left = if i > 0 { xl.get(i - 1) } else { S::zero() };
-                    let right = if i + 1 < n { xl.get(i + 1) } else { S::zero() };
-                    *yi = c * (two * xl.get(i) - left - right);
+                for (i, yi) in y.iter_mut().enumerate() {
+                    let left = if i > 0 { x.get(i - 1) } else { S::zero() };
+                    let right = if i + 1 < n { x.get(i + 1) } else { S::zero() };
+                    *yi = c * (two * x.get(i) - left - right);
                 }
             }
         }
@@ -164,50 +161,13 @@ impl<S: Real> LinearOperator<S> for Poisson2d<S> {
     fn ncols(&self) -> usize {
         self.nx * self.ny
     }
-    fn apply<X, Y>(&self, x: &X, y: &mut Y)
-    where
-        X: RealVector<Scalar = S> + ?Sized,
-        Y: RealVectorMut<Scalar = S> + ?Sized,
-    {
-        let n = self.nx * self.ny;
-        let xl = x.local();
-        let mut yl = y.local_mut();
-        check_apply("Poisson2d", n, n, xl.len(), yl.len());
-        match (xl.as_slice(), &mut yl) {
-            (Some(xs), LocalMut::Contiguous(ys)) => {
-                let xs = &xs[..n];
-                let ys = &mut ys[..n];
-                for j in 0..self.ny {
-                    self.row(j, |k| xs[k], |k, v| ys[k] = v);
-                }
-            }
-            _ => {
-                // `row` visits k in increasing order, so the outputs fill `y` in order.
-                let mut slots = yl.iter_mut();
-                for j in 0..self.ny {
-                    self.row(
-                        j,
-                        |k| xl.get(k),
-                        |_, v| {
-                            if let Some(slot) = slots.next() {
-                                *slot = v;
-                            }
-                        },
-                    );
-                }
-            }
-        }
+    fn apply(&self, x: &[S], y: &mut [S]) {
+        self.apply_local(Par::Seq, Local::Contiguous(x), LocalMut::Contiguous(y));
     }
-    fn apply_par<X, Y>(&self, par: Par, x: &X, y: &mut Y)
-    where
-        X: RealVector<Scalar = S> + ?Sized,
-        Y: RealVectorMut<Scalar = S> + ?Sized,
-    {
+    fn apply_local(&self, par: Par, x: Local<'_, S>, mut y: LocalMut<'_, S>) {
         let n = self.nx * self.ny;
-        let xl = x.local();
-        let mut yl = y.local_mut();
-        check_apply("Poisson2d", n, n, xl.len(), yl.len());
-        if let (Some(xs), LocalMut::Contiguous(ys)) = (xl.as_slice(), &mut yl) {
+        check_apply("Poisson2d", n, n, x.len(), y.len());
+        if let (Some(xs), LocalMut::Contiguous(ys)) = (x.as_slice(), &mut y) {
             // Blocks of grid rows, each written by one task; every row reads only `x`. The
             // stencil computes several products per element, so `Par` runs it in parallel
             // from the size of compute-bound maps on.
@@ -221,7 +181,20 @@ impl<S: Real> LinearOperator<S> for Poisson2d<S> {
             });
             return;
         }
-        self.apply(x, y)
+        // Strided storage: `row` visits k in increasing order, so the outputs fill `y` in
+        // order.
+        let mut slots = y.iter_mut();
+        for j in 0..self.ny {
+            self.row(
+                j,
+                |k| x.get(k),
+                |_, v| {
+                    if let Some(slot) = slots.next() {
+                        *slot = v;
+                    }
+                },
+            );
+        }
     }
     fn diagonal(&self) -> Option<Vec<S>> {
         let two = S::from_f64_lossy(2.0);

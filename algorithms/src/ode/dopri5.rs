@@ -1,21 +1,26 @@
 //! Dormand–Prince 5(4): adaptive explicit Runge–Kutta with error control.
 
-use rvf::arena::{ArenaClone, MemoryArena};
-use rvf::{Real, RealVector, RealVectorMut};
+use core::ops::ControlFlow;
 
-use super::explicit::check_state;
-use super::stats::IntegrationStats;
+use rvf::arena::{ArenaClone, MemoryArena};
+use rvf::{Par, Real, RealVector, RealVectorMut};
+
+use super::fixed_step::{check_start, check_state};
+use super::report::{IntegrationReport, StepProgress};
 use super::system::OdeSystem;
+use crate::no_monitor;
 use crate::error::to_f64;
-use crate::error::{non_negative, positive, same_dim, SolverError};
+use crate::error::{non_negative, positive, SolverError};
+use crate::solver::{default_tol, NonExhaustive, Termination};
+use crate::workspace::{arena_for, Workspace};
 
 /// Parameters of [`dopri5`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Dopri5Params<S> {
-    /// Relative tolerance. Default `1e-6`.
-    pub rtol: S,
-    /// Absolute tolerance. Default `1e-9`.
-    pub atol: S,
+    /// Relative tolerance. Default `1e-6` (`100·ε` for `f32`: `1.2e-5`).
+    pub rel_tol: S,
+    /// Absolute tolerance. Default `1e-9` (`100·ε` for `f32`).
+    pub abs_tol: S,
     /// First step size; `None` chooses one automatically (Hairer–Nørsett–Wanner's
     /// algorithm). Default `None`.
     pub initial_step: Option<S>,
@@ -23,19 +28,30 @@ pub struct Dopri5Params<S> {
     pub max_step: Option<S>,
     /// Limit on attempted steps (accepted + rejected). Default `100_000`.
     pub max_steps: usize,
+    /// Sequential or rayon-parallel vector operations. The states are bitwise the same
+    /// either way. Default [`Par::Seq`].
+    pub par: Par,
+    /// Room for more parameters: write `..Default::default()`.
+    pub non_exhaustive: NonExhaustive,
 }
 
 impl<S: Real> Default for Dopri5Params<S> {
     fn default() -> Self {
         Self {
-            rtol: S::from_f64_lossy(1e-6),
-            atol: S::from_f64_lossy(1e-9),
+            rel_tol: default_tol(1e-6),
+            abs_tol: default_tol(1e-9),
             initial_step: None,
             max_step: None,
             max_steps: 100_000,
+            par: Par::Seq,
+            non_exhaustive: NonExhaustive::default(),
         }
     }
 }
+
+/// Stage vectors: k1…k7, the stage input (which ends as the new state), and a spare for the
+/// first step's size estimate.
+const WORK_VECTORS: usize = 9;
 
 // The Dormand–Prince tableau.
 const C2: f64 = 1.0 / 5.0;
@@ -70,97 +86,134 @@ const E5: f64 = -17253.0 / 339200.0;
 const E6: f64 = 22.0 / 525.0;
 const E7: f64 = -1.0 / 40.0;
 
-/// Integrates `y' = f(t, y)` from `t0` through each of `times` (ascending, `≥ t0`), calling
-/// `output(t, y)` with the state at each of them, and leaves `y` at the last one.
+/// Integrates `y' = f(t, y)` over `t_span` by Dormand–Prince 5(4), leaving `y` at the end
+/// time, in a fresh arena; see [`dopri5_in`] for a monitor that sees every step (and may stop
+/// the run) or another arena.
 ///
 /// Steps are chosen so that the local error estimate `e` satisfies
-/// `√(mean((eᵢ / (atol + rtol·max(|yᵢ|, |ŷᵢ|)))²)) ≤ 1`; rejected steps are retried with a
-/// smaller step. Steps are shortened to land exactly on each output time. The first same-as-
-/// last stage is reused, so an accepted step costs six evaluations. Stage vectors live in a
-/// per-step scope of `arena`.
+/// `√(mean((eᵢ / (abs_tol + rel_tol·max(|yᵢ|, |ŷᵢ|)))²)) ≤ 1`; rejected steps are retried
+/// with a smaller step, and the last step is shortened to land on the end time. The first
+/// same-as-last stage is reused, so an accepted step costs six evaluations. Stage vectors live
+/// in a per-step scope.
 ///
 /// ```
-/// use rvf::prelude::*;
 /// use rvf_algorithms::ode::{dopri5, Dopri5Params, FnSystem};
 /// let osc = FnSystem::new(2, |_t: f64, y: &[f64], dy: &mut [f64]| {
 ///     dy[0] = y[1];
 ///     dy[1] = -y[0];
 /// });
-/// let arena = MemoryArena::new(1 << 12);
 /// let mut y = vec![1.0, 0.0];
-/// let params = Dopri5Params { rtol: 1e-10, atol: 1e-12, ..Default::default() };
-/// let mut seen = Vec::new();
-/// dopri5(&osc, 0.0, &mut y, &[1.0, 2.0], &params, &arena, |t, y: &Vec<f64>| seen.push((t, y[0])))
-///     .unwrap();
-/// assert_eq!(seen.len(), 2);
-/// assert!((seen[0].1 - 1.0_f64.cos()).abs() < 1e-9);
+/// let params = Dopri5Params { rel_tol: 1e-10, abs_tol: 1e-12, ..Default::default() };
+/// let report = dopri5(&osc, (0.0, 2.0), &mut y, &params).unwrap();
+/// assert_eq!(report.t, 2.0);
 /// assert!((y[0] - 2.0_f64.cos()).abs() < 1e-9);
 /// ```
 ///
 /// # Errors
-/// [`SolverError::InvalidParameter`] for negative tolerances (or both zero), unsorted or
-/// non-finite times, a non-positive step limit; [`SolverError::DimensionMismatch`];
+/// [`SolverError::InvalidParameter`] for negative tolerances (or both zero), a span that is
+/// not finite and ascending, a non-positive step limit; [`SolverError::DimensionMismatch`];
 /// [`SolverError::NonFiniteInput`]; [`SolverError::StepSizeUnderflow`] when the step needed
 /// falls below the resolution of `t`; [`SolverError::MaxStepsExceeded`];
 /// [`SolverError::NonFiniteState`]; [`SolverError::Arena`].
-pub fn dopri5<S, F, V, O>(
+pub fn dopri5<S, F, V>(
     system: &F,
-    t0: S,
+    t_span: (S, S),
     y: &mut V,
-    times: &[S],
     params: &Dopri5Params<S>,
-    arena: &MemoryArena,
-    mut output: O,
-) -> Result<IntegrationStats<S>, SolverError>
+) -> Result<IntegrationReport<S>, SolverError>
 where
     S: Real,
     F: OdeSystem<S> + ?Sized,
     V: RealVectorMut<Scalar = S> + ArenaClone + ?Sized,
-    O: FnMut(S, &V),
 {
-    same_dim("dopri5", system.dimension(), y.dimension())?;
-    non_negative("rtol", to_f64(params.rtol))?;
-    non_negative("atol", to_f64(params.atol))?;
-    positive("rtol + atol", to_f64(params.rtol + params.atol))?;
+    let arena = arena_for(WORK_VECTORS, y.local().len(), core::mem::size_of::<S>());
+    dopri5_in(system, t_span, y, params, &arena, no_monitor!())
+}
+
+impl Workspace {
+    /// [`dopri5`] with this workspace's arena.
+    ///
+    /// # Errors
+    /// As [`dopri5`].
+    pub fn dopri5<S, F, V>(
+        &mut self,
+        system: &F,
+        t_span: (S, S),
+        y: &mut V,
+        params: &Dopri5Params<S>,
+    ) -> Result<IntegrationReport<S>, SolverError>
+    where
+        S: Real,
+        F: OdeSystem<S> + ?Sized,
+        V: RealVectorMut<Scalar = S> + ArenaClone + ?Sized,
+    {
+        dopri5_in(system, t_span, y, params, self.arena(), no_monitor!())
+    }
+}
+
+/// [`dopri5`] in `arena`, with a monitor called after every accepted step (time, step size,
+/// state) that may stop the run by returning [`ControlFlow::Break`].
+///
+/// ```
+/// use std::ops::ControlFlow;
+/// use rvf::arena::MemoryArena;
+/// use rvf_algorithms::ode::{dopri5_in, Dopri5Params, FnSystem};
+/// let decay = FnSystem::new(1, |_t: f64, y: &[f64], dy: &mut [f64]| dy[0] = -y[0]);
+/// let mut y = vec![1.0];
+/// let arena = MemoryArena::new(0);
+/// let mut times = Vec::new();
+/// let report = dopri5_in(&decay, (0.0, 5.0), &mut y, &Dopri5Params::default(), &arena, |p| {
+///     times.push(p.t);
+///     ControlFlow::Continue(())
+/// })
+/// .unwrap();
+/// assert_eq!(times.len(), report.steps);
+/// assert_eq!(*times.last().unwrap(), 5.0);
+/// assert!(times.windows(2).all(|w| w[0] < w[1]));
+/// ```
+///
+/// # Errors
+/// As [`dopri5`].
+pub fn dopri5_in<S, F, V, M>(
+    system: &F,
+    t_span: (S, S),
+    y: &mut V,
+    params: &Dopri5Params<S>,
+    arena: &MemoryArena,
+    mut monitor: M,
+) -> Result<IntegrationReport<S>, SolverError>
+where
+    S: Real,
+    F: OdeSystem<S> + ?Sized,
+    V: RealVectorMut<Scalar = S> + ArenaClone + ?Sized,
+    M: FnMut(&StepProgress<'_, S, V>) -> ControlFlow<()>,
+{
+    check_start("dopri5", system.dimension(), y, t_span)?;
+    non_negative("rel_tol", to_f64(params.rel_tol))?;
+    non_negative("abs_tol", to_f64(params.abs_tol))?;
+    positive("rel_tol + abs_tol", to_f64(params.rel_tol + params.abs_tol))?;
     if let Some(h) = params.initial_step {
         positive("initial_step", to_f64(h))?;
     }
     if let Some(h) = params.max_step {
         positive("max_step", to_f64(h))?;
     }
-    let mut previous = t0;
-    for &t in times {
-        if !(t.is_finite() && t >= previous) {
-            return Err(SolverError::InvalidParameter {
-                name: "output time",
-                value: to_f64(t),
-                requirement: "output times must be finite, ascending and not before t0",
-            });
-        }
-        previous = t;
-    }
-    if !y.all_finite() {
-        return Err(SolverError::NonFiniteInput { what: "y0" });
-    }
 
     let f = S::from_f64_lossy;
-    let (rtol, atol) = (params.rtol, params.atol);
+    let par = params.par;
+    let (rtol, atol) = (params.rel_tol, params.abs_tol);
     let n_inv_sqrt = S::one() / S::from_usize_lossy(y.dimension().max(1)).sqrt();
-    let mut stats = IntegrationStats::new(t0);
+    let (t0, t_end) = t_span;
+    let mut report = IntegrationReport::new(t0);
     let mut t = t0;
-    let mut next = 0;
-    while next < times.len() && times[next] == t {
-        output(t, y);
-        next += 1;
-    }
-    if next == times.len() {
-        return Ok(stats);
+    if t == t_end {
+        return Ok(report);
     }
 
     let outer = arena.create_scope();
     let mut k1 = outer.clone_of(y)?;
-    system.rhs(t, y, &mut k1);
-    stats.evaluations += 1;
+    system.rhs_local(t, y.local(), k1.local_mut());
+    report.evaluations += 1;
 
     let mut h = match params.initial_step {
         Some(h) => h,
@@ -168,26 +221,26 @@ where
             let scope = outer.create_scope();
             let mut w = scope.clone_of(y)?;
             // d0 = ‖y0‖, d1 = ‖f0‖ in the error norm.
-            w.zip_in_place((&*y,), |wi, [yi]| *wi = yi / (atol + rtol * yi.abs()));
-            let d0 = w.l2norm() * n_inv_sqrt;
-            w.zip_in_place((&*y, &k1), |wi, [yi, fi]| {
+            par.zip(&mut w, (&*y,), |wi, [yi]| *wi = yi / (atol + rtol * yi.abs()));
+            let d0 = par.l2norm(&w) * n_inv_sqrt;
+            par.zip(&mut w, (&*y, &k1), |wi, [yi, fi]| {
                 *wi = fi / (atol + rtol * yi.abs())
             });
-            let d1 = w.l2norm() * n_inv_sqrt;
+            let d1 = par.l2norm(&w) * n_inv_sqrt;
             let h0 = if d0 < f(1e-5) || d1 < f(1e-5) {
                 f(1e-6)
             } else {
                 f(0.01) * d0 / d1
             };
             let mut y1 = scope.clone_of(y)?;
-            y1.axpy_in_place(h0, &k1);
+            par.axpy(&mut y1, h0, &k1);
             let mut f1 = scope.clone_of(y)?;
-            system.rhs(t + h0, &y1, &mut f1);
-            stats.evaluations += 1;
-            w.zip_in_place((&*y, &k1, &f1), |wi, [yi, f0, f1]| {
+            system.rhs_local(t + h0, y1.local(), f1.local_mut());
+            report.evaluations += 1;
+            par.zip(&mut w, (&*y, &k1, &f1), |wi, [yi, f0, f1]| {
                 *wi = (f1 - f0) / (atol + rtol * yi.abs())
             });
-            let d2 = w.l2norm() * n_inv_sqrt / h0;
+            let d2 = par.l2norm(&w) * n_inv_sqrt / h0;
             let m = d1.max(d2);
             let h1 = if m <= f(1e-15) {
                 (h0 * f(1e-3)).max(f(1e-6))
@@ -202,17 +255,16 @@ where
     }
 
     let mut last_rejected = false;
-    while next < times.len() {
-        if stats.steps + stats.rejected >= params.max_steps {
+    while t < t_end {
+        if report.steps + report.rejected >= params.max_steps {
             return Err(SolverError::MaxStepsExceeded {
-                steps: stats.steps + stats.rejected,
+                steps: report.steps + report.rejected,
                 t: to_f64(t),
             });
         }
-        let target = times[next];
-        let lands = h >= target - t;
+        let lands = h >= t_end - t;
         if lands {
-            h = target - t;
+            h = t_end - t;
         }
         if h <= f(16.0) * S::epsilon() * t.abs().max(S::min_positive_value()) || !h.is_finite() {
             return Err(SolverError::StepSizeUnderflow {
@@ -230,33 +282,42 @@ where
         let mut k6 = scope.clone_of(y)?;
         let mut k7 = scope.clone_of(y)?;
 
-        stage.zip_in_place((&*y, &k1), |s, [yi, a]| *s = yi + h * f(A21) * a);
-        system.rhs(t + f(C2) * h, &stage, &mut k2);
-        stage.zip_in_place((&*y, &k1, &k2), |s, [yi, a, b]| {
+        par.zip(&mut stage, (&*y, &k1), |s, [yi, a]| *s = yi + h * f(A21) * a);
+        system.rhs_local(t + f(C2) * h, stage.local(), k2.local_mut());
+        par.zip(&mut stage, (&*y, &k1, &k2), |s, [yi, a, b]| {
             *s = yi + h * (f(A31) * a + f(A32) * b)
         });
-        system.rhs(t + f(C3) * h, &stage, &mut k3);
-        stage.zip_in_place((&*y, &k1, &k2, &k3), |s, [yi, a, b, c]| {
+        system.rhs_local(t + f(C3) * h, stage.local(), k3.local_mut());
+        par.zip(&mut stage, (&*y, &k1, &k2, &k3), |s, [yi, a, b, c]| {
             *s = yi + h * (f(A41) * a + f(A42) * b + f(A43) * c)
         });
-        system.rhs(t + f(C4) * h, &stage, &mut k4);
-        stage.zip_in_place((&*y, &k1, &k2, &k3, &k4), |s, [yi, a, b, c, d]| {
+        system.rhs_local(t + f(C4) * h, stage.local(), k4.local_mut());
+        par.zip(&mut stage, (&*y, &k1, &k2, &k3, &k4), |s, [yi, a, b, c, d]| {
             *s = yi + h * (f(A51) * a + f(A52) * b + f(A53) * c + f(A54) * d)
         });
-        system.rhs(t + f(C5) * h, &stage, &mut k5);
-        stage.zip_in_place((&*y, &k1, &k2, &k3, &k4, &k5), |s, [yi, a, b, c, d, e]| {
-            *s = yi + h * (f(A61) * a + f(A62) * b + f(A63) * c + f(A64) * d + f(A65) * e)
-        });
-        system.rhs(t + h, &stage, &mut k6);
+        system.rhs_local(t + f(C5) * h, stage.local(), k5.local_mut());
+        par.zip(
+            &mut stage,
+            (&*y, &k1, &k2, &k3, &k4, &k5),
+            |s, [yi, a, b, c, d, e]| {
+                *s = yi + h * (f(A61) * a + f(A62) * b + f(A63) * c + f(A64) * d + f(A65) * e)
+            },
+        );
+        system.rhs_local(t + h, stage.local(), k6.local_mut());
         // The fifth-order solution (kept in `stage`), then k7 = f(t + h, ŷ).
-        stage.zip_in_place((&*y, &k1, &k3, &k4, &k5, &k6), |s, [yi, a, c, d, e, g]| {
-            *s = yi + h * (f(B1) * a + f(B3) * c + f(B4) * d + f(B5) * e + f(B6) * g)
-        });
-        system.rhs(t + h, &stage, &mut k7);
-        stats.evaluations += 6;
+        par.zip(
+            &mut stage,
+            (&*y, &k1, &k3, &k4, &k5, &k6),
+            |s, [yi, a, c, d, e, g]| {
+                *s = yi + h * (f(B1) * a + f(B3) * c + f(B4) * d + f(B5) * e + f(B6) * g)
+            },
+        );
+        system.rhs_local(t + h, stage.local(), k7.local_mut());
+        report.evaluations += 6;
 
         // Scaled error, written into k2 (no longer needed).
-        k2.zip_in_place(
+        par.zip(
+            &mut k2,
             (&*y, &stage, &k1, &k3, &k4, &k5, &k6, &k7),
             |w, [yi, yn, a, c, d, e, g, k]| {
                 let err =
@@ -264,17 +325,26 @@ where
                 *w = err / (atol + rtol * yi.abs().max(yn.abs()));
             },
         );
-        let err = k2.l2norm() * n_inv_sqrt;
+        let err = par.l2norm(&k2) * n_inv_sqrt;
 
         if err <= S::one() {
-            t = if lands { target } else { t + h };
-            y.copy_from(&stage);
-            k1.copy_from(&k7);
-            stats.steps += 1;
-            check_state(y, stats.steps, t)?;
-            while next < times.len() && times[next] == t {
-                output(t, y);
-                next += 1;
+            let t_start = t;
+            t = if lands { t_end } else { t + h };
+            par.copy(y, &stage);
+            par.copy(&mut k1, &k7);
+            report.steps += 1;
+            report.t = t;
+            check_state(par, y, report.steps, t_start)?;
+            let progress = StepProgress {
+                step: report.steps,
+                t,
+                h,
+                y: &*y,
+                velocity: None,
+            };
+            if monitor(&progress).is_break() {
+                report.termination = Termination::StoppedByMonitor;
+                return Ok(report);
             }
             let grow = if last_rejected { S::one() } else { f(5.0) };
             let fac = if err == S::zero() {
@@ -285,7 +355,7 @@ where
             h *= fac;
             last_rejected = false;
         } else {
-            stats.rejected += 1;
+            report.rejected += 1;
             let fac = if err.is_finite() {
                 (f(0.9) * err.powf(f(-0.2))).max(f(0.2))
             } else {
@@ -298,6 +368,5 @@ where
             h = h.min(hmax);
         }
     }
-    stats.t = t;
-    Ok(stats)
+    Ok(report)
 }

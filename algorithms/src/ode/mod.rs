@@ -1,22 +1,35 @@
 //! Time integrators, generic over the vector type, with stage temporaries in a per-step arena
 //! scope so that a step performs no heap allocation.
 //!
-//! - [`explicit_euler`] (order 1) and [`rk4`] (order 4), fixed step;
-//! - [`dopri5`]: adaptive Dormand–Prince 5(4) with error control and output at given times;
-//! - [`velocity_verlet`]: symplectic, order 2, for [`SecondOrderSystem`]s;
-//! - [`linear_implicit`]: backward Euler or Crank–Nicolson for stiff linear problems, solving
-//!   with conjugate gradients.
+//! | method | order | step | for |
+//! | --- | --- | --- | --- |
+//! | [`explicit_euler`] | 1 | fixed | teaching, very cheap right-hand sides |
+//! | [`rk4`] | 4 | fixed | smooth non-stiff problems with a known step |
+//! | [`dopri5`] | 5(4) | adaptive | non-stiff problems to a tolerance |
+//! | [`velocity_verlet`] | 2, symplectic | fixed | mechanics `x'' = a(t, x)`, long runs |
+//! | [`linear_implicit`] | 1 or 2 | fixed | stiff linear `y' = −A·y + g(t)`, `A` SPD |
+//!
+//! Every method integrates over a span `(t0, t1)`, leaves the state at `t1`, and returns an
+//! [`IntegrationReport`]; its `_in` twin takes an arena and a monitor that sees each step
+//! ([`StepProgress`]) and may stop the run; [`Workspace`](crate::Workspace) has a method for
+//! each.
 
 mod dopri5;
-mod explicit;
+mod euler;
+mod fixed_step;
 mod implicit;
-mod stats;
+mod report;
+mod rk4;
 mod system;
 mod verlet;
 
-pub use dopri5::{dopri5, Dopri5Params};
-pub use explicit::{explicit_euler, rk4};
-pub use implicit::{linear_implicit, ImplicitParams, ImplicitScheme, ShiftedOperator};
-pub use stats::IntegrationStats;
+pub use dopri5::{dopri5, dopri5_in, Dopri5Params};
+pub use euler::{explicit_euler, explicit_euler_in};
+pub use fixed_step::FixedStepParams;
+pub use implicit::{
+    linear_implicit, linear_implicit_in, Forcing, ImplicitParams, ImplicitScheme, ShiftedOperator,
+};
+pub use report::{IntegrationReport, StepProgress};
+pub use rk4::{rk4, rk4_in};
 pub use system::{FirstOrderForm, FnSecondOrder, FnSystem, OdeSystem, SecondOrderSystem};
-pub use verlet::velocity_verlet;
+pub use verlet::{velocity_verlet, velocity_verlet_in};

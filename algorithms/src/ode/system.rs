@@ -1,62 +1,97 @@
 //! The systems integrators solve: `y' = f(t, y)` and `x'' = a(t, x)`.
 
-use rvf::ops::LocalMut;
-use rvf::{Real, RealVector, RealVectorMut};
+use rvf::ops::{Local, LocalMut};
+use rvf::Real;
 
 /// A first-order system `y' = f(t, y)`.
+///
+/// Implement [`dimension`](Self::dimension) and [`rhs`](Self::rhs) over slices; the
+/// integrators call [`rhs_local`](Self::rhs_local), which passes contiguous storage straight
+/// through and gathers strided storage into a buffer (an allocation per evaluation: override
+/// `rhs_local` to read strided storage in place). Dyn-compatible: `&dyn OdeSystem<f64>` and
+/// `Box<dyn OdeSystem<f64>>` are systems too.
+///
+/// ```
+/// use rvf_algorithms::ode::{rk4, FixedStepParams, OdeSystem};
+///
+/// /// Logistic growth y' = r·y·(1 − y).
+/// struct Logistic { r: f64 }
+///
+/// impl OdeSystem<f64> for Logistic {
+///     fn dimension(&self) -> usize { 1 }
+///     fn rhs(&self, _t: f64, y: &[f64], dydt: &mut [f64]) {
+///         dydt[0] = self.r * y[0] * (1.0 - y[0]);
+///     }
+/// }
+///
+/// let system: Box<dyn OdeSystem<f64>> = Box::new(Logistic { r: 2.0 });
+/// let mut y = vec![0.1];
+/// rk4(&system, (0.0, 3.0), &mut y, &FixedStepParams { dt: 0.01, ..Default::default() })
+///     .unwrap();
+/// // The closed form: y(t) = 1 / (1 + 9·e^(−2t)).
+/// assert!((y[0] - 1.0 / (1.0 + 9.0 * (-6.0_f64).exp())).abs() < 1e-9);
+/// ```
 pub trait OdeSystem<S: Real> {
     /// The dimension of `y`.
     fn dimension(&self) -> usize;
 
-    /// `dydt ← f(t, y)`.
-    fn rhs<Y, D>(&self, t: S, y: &Y, dydt: &mut D)
-    where
-        Y: RealVector<Scalar = S> + ?Sized,
-        D: RealVectorMut<Scalar = S> + ?Sized;
+    /// `dydt ← f(t, y)` on slices of length [`dimension`](Self::dimension).
+    fn rhs(&self, t: S, y: &[S], dydt: &mut [S]);
+
+    /// `dydt ← f(t, y)` on this process's storage of any vector. The default runs
+    /// [`rhs`](Self::rhs) on slices.
+    fn rhs_local(&self, t: S, y: Local<'_, S>, mut dydt: LocalMut<'_, S>) {
+        y.with_slice(|ys| dydt.with_slice_mut(|ds| self.rhs(t, ys, ds)));
+    }
 }
 
 /// A second-order system `x'' = a(t, x)` (forces that depend on positions only), the form
-/// symplectic integrators need.
+/// symplectic integrators need. Implemented like [`OdeSystem`]: over slices.
 pub trait SecondOrderSystem<S: Real> {
     /// The dimension of `x`.
     fn dimension(&self) -> usize;
 
-    /// `acc ← a(t, x)`.
-    fn accel<X, A>(&self, t: S, x: &X, acc: &mut A)
-    where
-        X: RealVector<Scalar = S> + ?Sized,
-        A: RealVectorMut<Scalar = S> + ?Sized;
-}
+    /// `acc ← a(t, x)` on slices of length [`dimension`](Self::dimension).
+    fn accel(&self, t: S, x: &[S], acc: &mut [S]);
 
-/// Calls `f(x, out)` on contiguous slices, gathering and scattering strided storage.
-fn with_slices<S: Real, X, O>(x: &X, out: &mut O, f: impl FnOnce(&[S], &mut [S]))
-where
-    X: RealVector<Scalar = S> + ?Sized,
-    O: RealVectorMut<Scalar = S> + ?Sized,
-{
-    let xl = x.local();
-    let gathered: Vec<S>;
-    let xs = match xl.as_slice() {
-        Some(s) => s,
-        None => {
-            gathered = xl.iter().copied().collect();
-            &gathered
-        }
-    };
-    match out.local_mut() {
-        LocalMut::Contiguous(o) => f(xs, o),
-        mut strided => {
-            let mut buf = vec![S::zero(); strided.len()];
-            f(xs, &mut buf);
-            for (slot, v) in strided.iter_mut().zip(buf) {
-                *slot = v;
-            }
-        }
+    /// `acc ← a(t, x)` on this process's storage of any vector. The default runs
+    /// [`accel`](Self::accel) on slices.
+    fn accel_local(&self, t: S, x: Local<'_, S>, mut acc: LocalMut<'_, S>) {
+        x.with_slice(|xs| acc.with_slice_mut(|a| self.accel(t, xs, a)));
     }
 }
 
+macro_rules! forward_systems {
+    ($($ptr:ty),+) => {$(
+        impl<S: Real, T: OdeSystem<S> + ?Sized> OdeSystem<S> for $ptr {
+            fn dimension(&self) -> usize {
+                (**self).dimension()
+            }
+            fn rhs(&self, t: S, y: &[S], dydt: &mut [S]) {
+                (**self).rhs(t, y, dydt)
+            }
+            fn rhs_local(&self, t: S, y: Local<'_, S>, dydt: LocalMut<'_, S>) {
+                (**self).rhs_local(t, y, dydt)
+            }
+        }
+
+        impl<S: Real, T: SecondOrderSystem<S> + ?Sized> SecondOrderSystem<S> for $ptr {
+            fn dimension(&self) -> usize {
+                (**self).dimension()
+            }
+            fn accel(&self, t: S, x: &[S], acc: &mut [S]) {
+                (**self).accel(t, x, acc)
+            }
+            fn accel_local(&self, t: S, x: Local<'_, S>, acc: LocalMut<'_, S>) {
+                (**self).accel_local(t, x, acc)
+            }
+        }
+    )+};
+}
+
+forward_systems!(&T, Box<T>);
+
 /// A first-order system from a closure over slices: `f(t, y, dydt)` sets `dydt ← f(t, y)`.
-/// Strided vectors are copied to and from temporary buffers (a slower, allocating path).
 ///
 /// ```
 /// use rvf_algorithms::ode::{FnSystem, OdeSystem};
@@ -83,12 +118,8 @@ impl<S: Real, F: Fn(S, &[S], &mut [S])> OdeSystem<S> for FnSystem<F> {
     fn dimension(&self) -> usize {
         self.dim
     }
-    fn rhs<Y, D>(&self, t: S, y: &Y, dydt: &mut D)
-    where
-        Y: RealVector<Scalar = S> + ?Sized,
-        D: RealVectorMut<Scalar = S> + ?Sized,
-    {
-        with_slices(y, dydt, |y, d| (self.f)(t, y, d));
+    fn rhs(&self, t: S, y: &[S], dydt: &mut [S]) {
+        (self.f)(t, y, dydt)
     }
 }
 
@@ -110,17 +141,13 @@ impl<S: Real, F: Fn(S, &[S], &mut [S])> SecondOrderSystem<S> for FnSecondOrder<F
     fn dimension(&self) -> usize {
         self.dim
     }
-    fn accel<X, A>(&self, t: S, x: &X, acc: &mut A)
-    where
-        X: RealVector<Scalar = S> + ?Sized,
-        A: RealVectorMut<Scalar = S> + ?Sized,
-    {
-        with_slices(x, acc, |x, a| (self.f)(t, x, a));
+    fn accel(&self, t: S, x: &[S], acc: &mut [S]) {
+        (self.f)(t, x, acc)
     }
 }
 
 /// A second-order system seen as a first-order one on `y = [x, v]`: `y' = [v, a(t, x)]`,
-/// so RK4 and Dormand–Prince can integrate mechanics too. `y` must be contiguous.
+/// so RK4 and Dormand–Prince can integrate mechanics too.
 #[derive(Clone)]
 pub struct FirstOrderForm<T>(pub T);
 
@@ -128,17 +155,11 @@ impl<S: Real, T: SecondOrderSystem<S>> OdeSystem<S> for FirstOrderForm<T> {
     fn dimension(&self) -> usize {
         2 * self.0.dimension()
     }
-    fn rhs<Y, D>(&self, t: S, y: &Y, dydt: &mut D)
-    where
-        Y: RealVector<Scalar = S> + ?Sized,
-        D: RealVectorMut<Scalar = S> + ?Sized,
-    {
+    fn rhs(&self, t: S, y: &[S], dydt: &mut [S]) {
         let n = self.0.dimension();
-        with_slices(y, dydt, |y, d| {
-            let (x, v) = y.split_at(n);
-            let (dx, dv) = d.split_at_mut(n);
-            dx.copy_from_slice(v);
-            self.0.accel(t, x, dv);
-        });
+        let (x, v) = y.split_at(n);
+        let (dx, dv) = dydt.split_at_mut(n);
+        dx.copy_from_slice(v);
+        self.0.accel(t, x, dv);
     }
 }

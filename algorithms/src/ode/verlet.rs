@@ -1,18 +1,23 @@
 //! Velocity Verlet: the symplectic second-order method for `x'' = a(t, x)`.
 
+use core::ops::ControlFlow;
+
 use rvf::arena::{ArenaClone, MemoryArena};
 use rvf::{Real, RealVectorMut};
 
-use super::explicit::{check_start, check_state};
-use super::stats::IntegrationStats;
+use super::fixed_step::{check_start, drive_fixed_steps, FixedStepParams};
+use super::report::{IntegrationReport, StepProgress};
 use super::system::SecondOrderSystem;
+use crate::no_monitor;
 use crate::error::{same_dim, SolverError};
+use crate::workspace::{arena_for, Workspace};
 
-/// Advances positions `x` and velocities `v` by `steps` velocity-Verlet steps of size `dt`:
+/// Advances positions `x` and velocities `v` over `t_span` by velocity-Verlet steps of at most
+/// `params.dt` (see [`FixedStepParams`]):
 ///
 /// ```text
-/// x ← x + dt·v + dt²/2·a(x)
-/// v ← v + dt/2·(a(x_old) + a(x_new))
+/// x ← x + h·v + h²/2·a(x)
+/// v ← v + h/2·(a(x_old) + a(x_new))
 /// ```
 ///
 /// Symplectic and time-reversible: energy errors stay bounded over long runs instead of
@@ -20,14 +25,12 @@ use crate::error::{same_dim, SolverError};
 /// is kept); the new acceleration lives in a per-step scope.
 ///
 /// ```
-/// use rvf::prelude::*;
-/// use rvf_algorithms::ode::{velocity_verlet, FnSecondOrder};
+/// use rvf_algorithms::ode::{velocity_verlet, FixedStepParams, FnSecondOrder};
 /// let spring = FnSecondOrder::new(1, |_t: f64, x: &[f64], a: &mut [f64]| a[0] = -x[0]);
-/// let arena = MemoryArena::new(4096);
 /// let (mut x, mut v) = (vec![1.0], vec![0.0]);
-/// let n = 10_000;
-/// velocity_verlet(&spring, 0.0, std::f64::consts::TAU / n as f64, n, &mut x, &mut v, &arena)
-///     .unwrap();
+/// let tau = std::f64::consts::TAU;
+/// let params = FixedStepParams { dt: tau / 10_000.0, ..Default::default() };
+/// velocity_verlet(&spring, (0.0, tau), &mut x, &mut v, &params).unwrap();
 /// assert!((x[0] - 1.0).abs() < 1e-6);
 /// ```
 ///
@@ -35,43 +38,82 @@ use crate::error::{same_dim, SolverError};
 /// As [`explicit_euler`](super::explicit_euler); `v` must have `x`'s dimension.
 pub fn velocity_verlet<S, F, V>(
     system: &F,
-    t0: S,
-    dt: S,
-    steps: usize,
+    t_span: (S, S),
     x: &mut V,
     v: &mut V,
-    arena: &MemoryArena,
-) -> Result<IntegrationStats<S>, SolverError>
+    params: &FixedStepParams<S>,
+) -> Result<IntegrationReport<S>, SolverError>
 where
     S: Real,
     F: SecondOrderSystem<S> + ?Sized,
     V: RealVectorMut<Scalar = S> + ArenaClone + ?Sized,
 {
-    check_start("velocity_verlet", system.dimension(), x, dt)?;
+    let arena = arena_for(2, x.local().len(), core::mem::size_of::<S>());
+    velocity_verlet_in(system, t_span, x, v, params, &arena, no_monitor!())
+}
+
+impl Workspace {
+    /// [`velocity_verlet`] with this workspace's arena.
+    ///
+    /// # Errors
+    /// As [`velocity_verlet`].
+    pub fn velocity_verlet<S, F, V>(
+        &mut self,
+        system: &F,
+        t_span: (S, S),
+        x: &mut V,
+        v: &mut V,
+        params: &FixedStepParams<S>,
+    ) -> Result<IntegrationReport<S>, SolverError>
+    where
+        S: Real,
+        F: SecondOrderSystem<S> + ?Sized,
+        V: RealVectorMut<Scalar = S> + ArenaClone + ?Sized,
+    {
+        velocity_verlet_in(system, t_span, x, v, params, self.arena(), no_monitor!())
+    }
+}
+
+/// [`velocity_verlet`] in `arena`, with a monitor that sees every step (positions in
+/// `progress.y`, velocities in `progress.velocity`) and may stop the run.
+///
+/// # Errors
+/// As [`velocity_verlet`].
+pub fn velocity_verlet_in<S, F, V, M>(
+    system: &F,
+    t_span: (S, S),
+    x: &mut V,
+    v: &mut V,
+    params: &FixedStepParams<S>,
+    arena: &MemoryArena,
+    monitor: M,
+) -> Result<IntegrationReport<S>, SolverError>
+where
+    S: Real,
+    F: SecondOrderSystem<S> + ?Sized,
+    V: RealVectorMut<Scalar = S> + ArenaClone + ?Sized,
+    M: FnMut(&StepProgress<'_, S, V>) -> ControlFlow<()>,
+{
+    check_start("velocity_verlet", system.dimension(), x, t_span)?;
     same_dim("velocity_verlet (v)", x.dimension(), v.dimension())?;
     if !v.all_finite() {
         return Err(SolverError::NonFiniteInput { what: "v0" });
     }
-    let half_dt = S::from_f64_lossy(0.5) * dt;
-    let half_dt2 = half_dt * dt;
-    let mut stats = IntegrationStats::new(t0);
+    let par = params.par;
+    let half = S::from_f64_lossy(0.5);
     let outer = arena.create_scope();
     let mut acc = outer.clone_of(x)?;
-    system.accel(t0, x, &mut acc);
-    stats.evaluations += 1;
-    for step in 1..=steps {
-        let t = t0 + S::from_usize_lossy(step - 1) * dt;
-        let scope = outer.create_scope();
-        x.zip_in_place((&*v, &acc), |xi, [vi, ai]| *xi += dt * vi + half_dt2 * ai);
+    system.accel_local(t_span.0, x.local(), acc.local_mut());
+    let mut report = IntegrationReport::new(t_span.0);
+    report.evaluations = 1;
+    drive_fixed_steps(&outer, t_span, params, x, Some(v), report, monitor, |scope, t, h, x, v| {
+        let v = v.expect("the driver passes the velocities on");
+        let (half_h, half_h2) = (half * h, half * h * h);
+        par.zip(x, (&*v, &acc), |xi, [vi, ai]| *xi += h * vi + half_h2 * ai);
         let mut new_acc = scope.clone_of(x)?;
-        system.accel(t + dt, x, &mut new_acc);
-        v.zip_in_place((&acc, &new_acc), |vi, [a0, a1]| *vi += half_dt * (a0 + a1));
-        acc.copy_from(&new_acc);
-        check_state(x, step, t)?;
-        check_state(v, step, t)?;
-        stats.steps = step;
-        stats.evaluations += 1;
-    }
-    stats.t = t0 + S::from_usize_lossy(steps) * dt;
-    Ok(stats)
+        system.accel_local(t + h, x.local(), new_acc.local_mut());
+        par.zip(v, (&acc, &new_acc), |vi, [a0, a1]| *vi += half_h * (a0 + a1));
+        par.copy(&mut acc, &new_acc);
+        Ok(1)
+    })
 }

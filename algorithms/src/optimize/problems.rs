@@ -1,10 +1,8 @@
 //! Standard test problems with known minimisers.
 
-use rvf::{Real, RealVector, RealVectorMut};
+use rvf::Real;
 
-use super::objective::{
-    with_slice, with_slice_mut, HessianPreconditioner, HessianVector, Objective,
-};
+use super::objective::{HessianPreconditioner, HessianVector, Objective};
 use crate::linear::{LinearOperator, Poisson1d};
 
 fn lit<S: Real>(x: f64) -> S {
@@ -32,57 +30,36 @@ impl<S: Real> Objective<S> for Rosenbrock {
     fn dimension(&self) -> usize {
         self.n
     }
-    fn value<X: RealVector<Scalar = S> + ?Sized>(&self, x: &X) -> S {
-        with_slice(x, |x| {
-            let mut f = S::zero();
-            for i in 0..x.len().saturating_sub(1) {
-                let a = x[i + 1] - x[i] * x[i];
-                let b = S::one() - x[i];
-                f += lit::<S>(100.0) * a * a + b * b;
-            }
-            f
-        })
+    fn value(&self, x: &[S]) -> S {
+        let mut f = S::zero();
+        for i in 0..x.len().saturating_sub(1) {
+            let a = x[i + 1] - x[i] * x[i];
+            let b = S::one() - x[i];
+            f += lit::<S>(100.0) * a * a + b * b;
+        }
+        f
     }
-    fn gradient<X, G>(&self, x: &X, g: &mut G)
-    where
-        X: RealVector<Scalar = S> + ?Sized,
-        G: RealVectorMut<Scalar = S> + ?Sized,
-    {
-        with_slice(x, |x| {
-            with_slice_mut(g, |g| {
-                g.fill(S::zero());
-                for i in 0..x.len().saturating_sub(1) {
-                    let a = x[i + 1] - x[i] * x[i];
-                    g[i] += lit::<S>(-400.0) * x[i] * a - lit::<S>(2.0) * (S::one() - x[i]);
-                    g[i + 1] += lit::<S>(200.0) * a;
-                }
-            })
-        })
+    fn gradient(&self, x: &[S], g: &mut [S]) {
+        g.fill(S::zero());
+        for i in 0..x.len().saturating_sub(1) {
+            let a = x[i + 1] - x[i] * x[i];
+            g[i] += lit::<S>(-400.0) * x[i] * a - lit::<S>(2.0) * (S::one() - x[i]);
+            g[i + 1] += lit::<S>(200.0) * a;
+        }
     }
 }
 
 impl<S: Real> HessianVector<S> for Rosenbrock {
-    fn hessian_vector<X, V, O>(&self, x: &X, v: &V, out: &mut O)
-    where
-        X: RealVector<Scalar = S> + ?Sized,
-        V: RealVector<Scalar = S> + ?Sized,
-        O: RealVectorMut<Scalar = S> + ?Sized,
-    {
-        with_slice(x, |x| {
-            with_slice(v, |v| {
-                with_slice_mut(out, |o| {
-                    o.fill(S::zero());
-                    for i in 0..x.len().saturating_sub(1) {
-                        // The Hessian of one term couples xᵢ and xᵢ₊₁.
-                        let hii = lit::<S>(1200.0) * x[i] * x[i] - lit::<S>(400.0) * x[i + 1]
-                            + lit::<S>(2.0);
-                        let hij = lit::<S>(-400.0) * x[i];
-                        o[i] += hii * v[i] + hij * v[i + 1];
-                        o[i + 1] += hij * v[i] + lit::<S>(200.0) * v[i + 1];
-                    }
-                })
-            })
-        })
+    fn hessian_vector(&self, x: &[S], v: &[S], o: &mut [S]) {
+        o.fill(S::zero());
+        for i in 0..x.len().saturating_sub(1) {
+            // The Hessian of one term couples xᵢ and xᵢ₊₁.
+            let hii =
+                lit::<S>(1200.0) * x[i] * x[i] - lit::<S>(400.0) * x[i + 1] + lit::<S>(2.0);
+            let hij = lit::<S>(-400.0) * x[i];
+            o[i] += hii * v[i] + hij * v[i + 1];
+            o[i + 1] += hij * v[i] + lit::<S>(200.0) * v[i + 1];
+        }
     }
 }
 
@@ -110,14 +87,10 @@ impl<S: Real> Objective<S> for Hs1 {
     fn dimension(&self) -> usize {
         2
     }
-    fn value<X: RealVector<Scalar = S> + ?Sized>(&self, x: &X) -> S {
+    fn value(&self, x: &[S]) -> S {
         Rosenbrock { n: 2 }.value(x)
     }
-    fn gradient<X, G>(&self, x: &X, g: &mut G)
-    where
-        X: RealVector<Scalar = S> + ?Sized,
-        G: RealVectorMut<Scalar = S> + ?Sized,
-    {
+    fn gradient(&self, x: &[S], g: &mut [S]) {
         Rosenbrock { n: 2 }.gradient(x, g)
     }
 }
@@ -153,45 +126,29 @@ impl<S: Real> Objective<S> for Zakharov {
     fn dimension(&self) -> usize {
         self.n
     }
-    fn value<X: RealVector<Scalar = S> + ?Sized>(&self, x: &X) -> S {
-        let s = with_slice(x, Self::s::<S>);
+    fn value(&self, x: &[S]) -> S {
+        use rvf::RealVector;
+        let s = Self::s::<S>(x);
         let s2 = s * s;
         x.l2norm_squared() + s2 + s2 * s2
     }
-    fn gradient<X, G>(&self, x: &X, g: &mut G)
-    where
-        X: RealVector<Scalar = S> + ?Sized,
-        G: RealVectorMut<Scalar = S> + ?Sized,
-    {
-        with_slice(x, |x| {
-            let s = Self::s::<S>(x);
-            let k = lit::<S>(2.0) * s + lit::<S>(4.0) * s * s * s;
-            with_slice_mut(g, |g| {
-                for (i, gi) in g.iter_mut().enumerate() {
-                    *gi = lit::<S>(2.0) * x[i] + k * Self::c::<S>(i);
-                }
-            })
-        })
+    fn gradient(&self, x: &[S], g: &mut [S]) {
+        let s = Self::s::<S>(x);
+        let k = lit::<S>(2.0) * s + lit::<S>(4.0) * s * s * s;
+        for (i, gi) in g.iter_mut().enumerate() {
+            *gi = lit::<S>(2.0) * x[i] + k * Self::c::<S>(i);
+        }
     }
 }
 
 impl<S: Real> HessianVector<S> for Zakharov {
-    fn hessian_vector<X, V, O>(&self, x: &X, v: &V, out: &mut O)
-    where
-        X: RealVector<Scalar = S> + ?Sized,
-        V: RealVector<Scalar = S> + ?Sized,
-        O: RealVectorMut<Scalar = S> + ?Sized,
-    {
-        let s = with_slice(x, Self::s::<S>);
+    fn hessian_vector(&self, x: &[S], v: &[S], out: &mut [S]) {
+        let s = Self::s::<S>(x);
         let k = lit::<S>(2.0) + lit::<S>(12.0) * s * s;
-        with_slice(v, |v| {
-            let cv = Self::s::<S>(v);
-            with_slice_mut(out, |o| {
-                for (i, oi) in o.iter_mut().enumerate() {
-                    *oi = lit::<S>(2.0) * v[i] + k * cv * Self::c::<S>(i);
-                }
-            })
-        })
+        let cv = Self::s::<S>(v);
+        for (i, oi) in out.iter_mut().enumerate() {
+            *oi = lit::<S>(2.0) * v[i] + k * cv * Self::c::<S>(i);
+        }
     }
 }
 
@@ -199,23 +156,14 @@ impl<S: Real> HessianPreconditioner<S> for Zakharov {
     /// The exact inverse Hessian by the Sherman–Morrison formula: `∇²f = 2(I + k·c·cᵀ)` with
     /// `k = 1 + 6s²`, so `(∇²f)⁻¹v = ½(v − c·k(cᵀv)/(1 + k·cᵀc))`. The denominator is at
     /// least 1: never singular.
-    fn precondition<X, V, O>(&self, x: &X, v: &V, out: &mut O)
-    where
-        X: RealVector<Scalar = S> + ?Sized,
-        V: RealVector<Scalar = S> + ?Sized,
-        O: RealVectorMut<Scalar = S> + ?Sized,
-    {
-        let s = with_slice(x, Self::s::<S>);
+    fn precondition(&self, x: &[S], v: &[S], out: &mut [S]) {
+        let s = Self::s::<S>(x);
         let k = S::one() + lit::<S>(6.0) * s * s;
         let cc = (0..self.n).fold(S::zero(), |acc, i| acc + Self::c::<S>(i) * Self::c::<S>(i));
-        with_slice(v, |v| {
-            let factor = k * Self::s::<S>(v) / (S::one() + k * cc);
-            with_slice_mut(out, |o| {
-                for (i, oi) in o.iter_mut().enumerate() {
-                    *oi = lit::<S>(0.5) * (v[i] - factor * Self::c::<S>(i));
-                }
-            })
-        })
+        let factor = k * Self::s::<S>(v) / (S::one() + k * cc);
+        for (i, oi) in out.iter_mut().enumerate() {
+            *oi = lit::<S>(0.5) * (v[i] - factor * Self::c::<S>(i));
+        }
     }
 }
 
@@ -253,36 +201,25 @@ impl Objective<f64> for ConvexQuadratic {
     fn dimension(&self) -> usize {
         self.n
     }
-    fn value<X: RealVector<Scalar = f64> + ?Sized>(&self, x: &X) -> f64 {
+    fn value(&self, x: &[f64]) -> f64 {
         // ½xᵀAx − Σx with the 3-point stencil written out, so evaluating allocates nothing.
         let inv_h2 = ((self.n + 1) * (self.n + 1)) as f64;
-        with_slice(x, |x| {
-            let mut quad = 0.0;
-            for i in 0..x.len() {
-                let left = if i > 0 { x[i - 1] } else { 0.0 };
-                let right = if i + 1 < x.len() { x[i + 1] } else { 0.0 };
-                quad += x[i] * inv_h2 * (2.0 * x[i] - left - right);
-            }
-            0.5 * quad - x.iter().sum::<f64>()
-        })
+        let mut quad = 0.0;
+        for i in 0..x.len() {
+            let left = if i > 0 { x[i - 1] } else { 0.0 };
+            let right = if i + 1 < x.len() { x[i + 1] } else { 0.0 };
+            quad += x[i] * inv_h2 * (2.0 * x[i] - left - right);
+        }
+        0.5 * quad - x.iter().sum::<f64>()
     }
-    fn gradient<X, G>(&self, x: &X, g: &mut G)
-    where
-        X: RealVector<Scalar = f64> + ?Sized,
-        G: RealVectorMut<Scalar = f64> + ?Sized,
-    {
+    fn gradient(&self, x: &[f64], g: &mut [f64]) {
         self.a.apply(x, g);
-        g.unary_in_place(|v| v - 1.0);
+        g.iter_mut().for_each(|v| *v -= 1.0);
     }
 }
 
 impl HessianVector<f64> for ConvexQuadratic {
-    fn hessian_vector<X, V, O>(&self, _x: &X, v: &V, out: &mut O)
-    where
-        X: RealVector<Scalar = f64> + ?Sized,
-        V: RealVector<Scalar = f64> + ?Sized,
-        O: RealVectorMut<Scalar = f64> + ?Sized,
-    {
+    fn hessian_vector(&self, _x: &[f64], v: &[f64], out: &mut [f64]) {
         self.a.apply(v, out);
     }
 }

@@ -1,31 +1,25 @@
 //! Steihaug–Toint truncated conjugate gradients for the trust-region subproblem.
 
+use core::ops::ControlFlow;
+
 use rvf::arena::{ArenaClone, MemoryArena};
-use rvf::{Real, RealVector, RealVectorMut};
+use rvf::{Par, Real, RealVector, RealVectorMut};
 
 use crate::error::{non_negative, positive, same_dim, to_f64, SolverError};
-use crate::linear::{LinearOperator, Preconditioner};
-
-/// How the truncated CG iteration ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TruncatedCgStatus {
-    /// The model gradient `g + H·s` fell below the tolerance inside the region.
-    Converged,
-    /// The iteration limit was reached inside the region.
-    MaxIterations,
-    /// A direction of non-positive curvature was followed to the boundary.
-    NegativeCurvature,
-    /// The next CG step would have left the region: the step stops on the boundary.
-    TrustRegionBoundary,
-    /// The preconditioner gave `rᵀM⁻¹r ≤ 0`; the last step inside the region is returned.
-    PreconditionerFailure,
-}
+use crate::linear::{precondition, LinearOperator, Preconditioner, SolveProgress};
+use crate::no_monitor;
+use crate::solver::{default_tol, iteration_limit, NonExhaustive, Termination, AUTO_ITERATIONS};
+use crate::workspace::arena_for;
 
 /// The outcome of [`truncated_cg`].
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct TruncatedCgResult<S> {
-    /// How it ended.
-    pub status: TruncatedCgStatus,
+#[non_exhaustive]
+pub struct TruncatedCgReport<S> {
+    /// How it ended: [`Termination::Converged`], [`Termination::NegativeCurvature`],
+    /// [`Termination::TrustRegionBoundary`], [`Termination::IterationLimit`],
+    /// [`Termination::PreconditionerBreakdown`] or [`Termination::StoppedByMonitor`]. The step
+    /// is usable in every case.
+    pub termination: Termination,
     /// CG iterations (Hessian products) performed.
     pub iterations: usize,
     /// `‖s‖` in the trust-region norm (`‖s‖_M = √(sᵀMs)`; Euclidean with the identity
@@ -38,20 +32,30 @@ pub struct TruncatedCgResult<S> {
 /// Parameters of [`truncated_cg`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TruncatedCgParams<S> {
-    /// Stop when `‖g + H·s‖ ≤ rel_tol·‖g‖`. Default `1e-6`.
+    /// Stop when `‖g + H·s‖ ≤ rel_tol·‖g‖`. Default `1e-6` (`100·ε` for `f32`).
     pub rel_tol: S,
-    /// Iteration limit; `None` means the dimension.
-    pub max_iter: Option<usize>,
+    /// Iteration limit. Default: the dimension.
+    pub max_iter: usize,
+    /// Sequential or rayon-parallel vector operations and operator applications. Default
+    /// [`Par::Seq`].
+    pub par: Par,
+    /// Room for more parameters: write `..Default::default()`.
+    pub non_exhaustive: NonExhaustive,
 }
 
 impl<S: Real> Default for TruncatedCgParams<S> {
     fn default() -> Self {
         Self {
-            rel_tol: S::from_f64_lossy(1e-6),
-            max_iter: None,
+            rel_tol: default_tol(1e-6),
+            max_iter: AUTO_ITERATIONS,
+            par: Par::Seq,
+            non_exhaustive: NonExhaustive::default(),
         }
     }
 }
+
+/// Work vectors: r, H·p, p, z.
+const WORK_VECTORS: usize = 4;
 
 /// The `τ ≥ 0` with `‖s + τ·p‖_M = Δ`, from `sᵀMs`, `sᵀMp`, `pᵀMp` (positive).
 fn to_boundary<S: Real>(s_ms: S, s_mp: S, p_mp: S, radius: S) -> S {
@@ -66,7 +70,8 @@ fn to_boundary<S: Real>(s_ms: S, s_mp: S, p_mp: S, radius: S) -> S {
 }
 
 /// Approximately minimises the model `m(s) = gᵀs + ½·sᵀHs` subject to `‖s‖_M ≤ Δ` by
-/// Steihaug–Toint truncated CG, writing the step into `step`.
+/// Steihaug–Toint truncated CG, writing the step into `step`, in a fresh arena; see
+/// [`truncated_cg_in`] for a monitor or another arena.
 ///
 /// CG runs from `s = 0` and stops at the first of: the residual `g + H·s` small enough, a
 /// direction of non-positive curvature (followed to the boundary), a step that would leave the
@@ -76,21 +81,19 @@ fn to_boundary<S: Real>(s_ms: S, s_mp: S, p_mp: S, radius: S) -> S {
 /// region. Work vectors are arena clones of `g`.
 ///
 /// ```
-/// use rvf::prelude::*;
 /// use rvf::DenseMatrix;
 /// use rvf_algorithms::linear::Identity;
-/// use rvf_algorithms::optimize::{truncated_cg, TruncatedCgParams, TruncatedCgStatus};
+/// use rvf_algorithms::optimize::{truncated_cg, TruncatedCgParams};
+/// use rvf_algorithms::Termination;
 /// let h = DenseMatrix::from_row_major(2, 2, vec![2.0, 0.0, 0.0, 2.0]).unwrap();
 /// let g = vec![-2.0, 0.0]; // the unconstrained minimiser is s = (1, 0)
-/// let arena = MemoryArena::new(4096);
 /// let mut s = vec![0.0; 2];
-/// let r = truncated_cg(&h, &Identity, &g, 10.0, &mut s, &TruncatedCgParams::default(), &arena)
-///     .unwrap();
-/// assert_eq!(r.status, TruncatedCgStatus::Converged);
+/// let params = TruncatedCgParams::default();
+/// let r = truncated_cg(&h, &Identity, &g, 10.0, &mut s, &params).unwrap();
+/// assert_eq!(r.termination, Termination::Converged);
 /// assert!((s[0] - 1.0).abs() < 1e-12);
-/// let r = truncated_cg(&h, &Identity, &g, 0.5, &mut s, &TruncatedCgParams::default(), &arena)
-///     .unwrap();
-/// assert_eq!(r.status, TruncatedCgStatus::TrustRegionBoundary);
+/// let r = truncated_cg(&h, &Identity, &g, 0.5, &mut s, &params).unwrap();
+/// assert_eq!(r.termination, Termination::TrustRegionBoundary);
 /// assert!((s[0] - 0.5).abs() < 1e-12 && (r.step_norm - 0.5).abs() < 1e-12);
 /// ```
 ///
@@ -98,7 +101,6 @@ fn to_boundary<S: Real>(s_ms: S, s_mp: S, p_mp: S, radius: S) -> S {
 /// [`SolverError::DimensionMismatch`]; [`SolverError::InvalidParameter`] for a radius that is
 /// not positive and finite or a negative tolerance; [`SolverError::NonFiniteInput`] for a
 /// non-finite `g`; [`SolverError::Arena`].
-#[allow(clippy::too_many_arguments)]
 pub fn truncated_cg<S, H, M, G, V>(
     h: &H,
     m: &M,
@@ -106,8 +108,7 @@ pub fn truncated_cg<S, H, M, G, V>(
     radius: S,
     step: &mut V,
     params: &TruncatedCgParams<S>,
-    arena: &MemoryArena,
-) -> Result<TruncatedCgResult<S>, SolverError>
+) -> Result<TruncatedCgReport<S>, SolverError>
 where
     S: Real,
     H: LinearOperator<S> + ?Sized,
@@ -115,13 +116,41 @@ where
     G: RealVector<Scalar = S> + ArenaClone + ?Sized,
     V: RealVectorMut<Scalar = S> + ?Sized,
 {
-    truncated_cg_like(h, m, g, g, radius, step, params, arena)
+    let arena = arena_for(WORK_VECTORS, g.local().len(), core::mem::size_of::<S>());
+    truncated_cg_like(h, m, g, g, radius, step, params, &arena, no_monitor!())
+}
+
+/// [`truncated_cg`] in `arena`, with a monitor that sees every CG iteration (the model
+/// residual `‖g + H·s‖`) and may stop it (the step so far is returned).
+///
+/// # Errors
+/// As [`truncated_cg`].
+#[allow(clippy::too_many_arguments)]
+pub fn truncated_cg_in<S, H, M, G, V, F>(
+    h: &H,
+    m: &M,
+    g: &G,
+    radius: S,
+    step: &mut V,
+    params: &TruncatedCgParams<S>,
+    arena: &MemoryArena,
+    monitor: F,
+) -> Result<TruncatedCgReport<S>, SolverError>
+where
+    S: Real,
+    H: LinearOperator<S> + ?Sized,
+    M: Preconditioner<S> + ?Sized,
+    G: RealVector<Scalar = S> + ArenaClone + ?Sized,
+    V: RealVectorMut<Scalar = S> + ?Sized,
+    F: FnMut(&SolveProgress<S>) -> ControlFlow<()>,
+{
+    truncated_cg_like(h, m, g, g, radius, step, params, arena, monitor)
 }
 
 /// [`truncated_cg`] with its work vectors cloned from `template` (any vector of the problem's
 /// family), so `g` itself need not support arena clones.
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn truncated_cg_like<S, H, M, G, T, V>(
+pub(crate) fn truncated_cg_like<S, H, M, G, T, V, F>(
     h: &H,
     m: &M,
     g: &G,
@@ -130,7 +159,8 @@ pub(crate) fn truncated_cg_like<S, H, M, G, T, V>(
     step: &mut V,
     params: &TruncatedCgParams<S>,
     arena: &MemoryArena,
-) -> Result<TruncatedCgResult<S>, SolverError>
+    mut monitor: F,
+) -> Result<TruncatedCgReport<S>, SolverError>
 where
     S: Real,
     H: LinearOperator<S> + ?Sized,
@@ -138,6 +168,7 @@ where
     G: RealVector<Scalar = S> + ?Sized,
     T: RealVector<Scalar = S> + ArenaClone + ?Sized,
     V: RealVectorMut<Scalar = S> + ?Sized,
+    F: FnMut(&SolveProgress<S>) -> ControlFlow<()>,
 {
     same_dim(
         "truncated_cg (template)",
@@ -149,53 +180,44 @@ where
     same_dim("truncated_cg (step)", n, step.dimension())?;
     positive("radius", to_f64(radius))?;
     non_negative("rel_tol", to_f64(params.rel_tol))?;
-    if !g.all_finite() {
+    let par = params.par;
+    if !par.all_finite(g) {
         return Err(SolverError::NonFiniteInput { what: "g" });
     }
-    let max_iter = params.max_iter.unwrap_or(n);
+    let max_iter = iteration_limit(params.max_iter, n, 1, 1);
     let half = S::from_f64_lossy(0.5);
     step.fill(S::zero());
 
-    let gnorm = g.l2norm();
+    let gnorm = par.l2norm(g);
     let tol = params.rel_tol * gnorm;
-    let done = |status, iterations, s_ms: S, s: &V, r: &T::Temp<'_>| TruncatedCgResult {
-        status,
+    let done = |termination, iterations, s_ms: S, s: &V, r: &T::Temp<'_>| TruncatedCgReport {
+        termination,
         iterations,
         step_norm: s_ms.max(S::zero()).sqrt(),
         // r = g + H·s, so sᵀHs = sᵀr − sᵀg and m(s) = ½(gᵀs + sᵀr).
-        predicted_reduction: -half * (s.inner_product(g) + s.inner_product(r)),
+        predicted_reduction: -half * (par.inner_product(s, g) + par.inner_product(s, r)),
     };
 
     let scope = arena.create_scope();
     let mut r = scope.clone_of(template)?; // r = g + H·s, s = 0
-    r.copy_from(g);
+    par.copy(&mut r, g);
     let mut hp = scope.clone_of(template)?;
     let mut p = scope.clone_of(template)?;
-    p.copy_from(g);
-    let mut z = if M::IS_IDENTITY {
+    let mut z = if m.is_identity() {
         None
     } else {
         Some(scope.clone_of(template)?)
     };
     // z = M⁻¹r, p = −z
-    let mut rz = match z.as_mut() {
-        None => {
-            p.scale_in_place(-S::one());
-            r.l2norm_squared()
-        }
-        Some(z) => {
-            m.apply(&r, z);
-            p.copy_from(z);
-            p.scale_in_place(-S::one());
-            r.inner_product(z)
-        }
-    };
+    let mut rz = precondition(par, m, &r, z.as_mut());
+    par.copy(&mut p, z.as_ref().unwrap_or(&r));
+    par.scale(&mut p, -S::one());
     if gnorm <= tol || gnorm == S::zero() {
-        return Ok(done(TruncatedCgStatus::Converged, 0, S::zero(), step, &r));
+        return Ok(done(Termination::Converged, 0, S::zero(), step, &r));
     }
     if !(rz > S::zero() && rz.is_finite()) {
         return Ok(done(
-            TruncatedCgStatus::PreconditionerFailure,
+            Termination::PreconditionerBreakdown,
             0,
             S::zero(),
             step,
@@ -205,53 +227,44 @@ where
     let (mut s_ms, mut s_mp, mut p_mp) = (S::zero(), S::zero(), rz);
 
     for k in 1..=max_iter {
-        h.apply(&p, &mut hp);
-        let php = p.inner_product(&hp);
+        h.apply_local(par, p.local(), hp.local_mut());
+        let php = par.inner_product(&p, &hp);
         if php.is_nan() || php <= S::zero() {
             // Non-positive curvature: the model decreases without bound along p.
             let tau = to_boundary(s_ms, s_mp, p_mp, radius);
-            step.axpy_in_place(tau, &p);
-            r.axpy_in_place(tau, &hp);
+            par.axpy(step, tau, &p);
+            par.axpy(&mut r, tau, &hp);
             let s_ms = radius * radius;
-            return Ok(done(
-                TruncatedCgStatus::NegativeCurvature,
-                k,
-                s_ms,
-                step,
-                &r,
-            ));
+            return Ok(done(Termination::NegativeCurvature, k, s_ms, step, &r));
         }
         let alpha = rz / php;
         let next_ms = s_ms + (S::one() + S::one()) * alpha * s_mp + alpha * alpha * p_mp;
         if next_ms >= radius * radius {
             let tau = to_boundary(s_ms, s_mp, p_mp, radius);
-            step.axpy_in_place(tau, &p);
-            r.axpy_in_place(tau, &hp);
+            par.axpy(step, tau, &p);
+            par.axpy(&mut r, tau, &hp);
             let s_ms = radius * radius;
-            return Ok(done(
-                TruncatedCgStatus::TrustRegionBoundary,
-                k,
-                s_ms,
-                step,
-                &r,
-            ));
+            return Ok(done(Termination::TrustRegionBoundary, k, s_ms, step, &r));
         }
-        step.axpy_in_place(alpha, &p);
-        r.axpy_in_place(alpha, &hp);
+        par.axpy(step, alpha, &p);
+        par.axpy(&mut r, alpha, &hp);
         s_ms = next_ms;
-        if r.l2norm() <= tol {
-            return Ok(done(TruncatedCgStatus::Converged, k, s_ms, step, &r));
+        let rnorm = par.l2norm(&r);
+        if rnorm <= tol {
+            return Ok(done(Termination::Converged, k, s_ms, step, &r));
         }
-        let rz_new = match z.as_mut() {
-            None => r.l2norm_squared(),
-            Some(z) => {
-                m.apply(&r, z);
-                r.inner_product(z)
-            }
+        let progress = SolveProgress {
+            iteration: k,
+            residual: rnorm,
+            relative_residual: rnorm / gnorm,
         };
+        if monitor(&progress).is_break() {
+            return Ok(done(Termination::StoppedByMonitor, k, s_ms, step, &r));
+        }
+        let rz_new = precondition(par, m, &r, z.as_mut());
         if !(rz_new > S::zero() && rz_new.is_finite()) {
             return Ok(done(
-                TruncatedCgStatus::PreconditionerFailure,
+                Termination::PreconditionerBreakdown,
                 k,
                 s_ms,
                 step,
@@ -262,17 +275,8 @@ where
         // ‖·‖_M recurrences for p ← −z + β·p.
         s_mp = beta * (s_mp + alpha * p_mp);
         p_mp = rz_new + beta * beta * p_mp;
-        match z.as_ref() {
-            None => p.axpby_in_place(-S::one(), &r, beta),
-            Some(z) => p.axpby_in_place(-S::one(), z, beta),
-        }
+        par.axpby(&mut p, -S::one(), z.as_ref().unwrap_or(&r), beta);
         rz = rz_new;
     }
-    Ok(done(
-        TruncatedCgStatus::MaxIterations,
-        max_iter,
-        s_ms,
-        step,
-        &r,
-    ))
+    Ok(done(Termination::IterationLimit, max_iter, s_ms, step, &r))
 }
