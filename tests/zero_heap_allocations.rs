@@ -1,48 +1,13 @@
-//! A counting global allocator proves that the steady state of the spec's
-//! `iterative_algorithm` pattern makes no heap allocation.
-
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
+//! A counting global allocator proves that the steady state of the iterative pattern of
+//! `examples/iterative_algorithm.rs` makes no heap allocation.
 
 use rvf::prelude::*;
 
-struct Counting;
+#[path = "common/counting.rs"]
+mod counting;
+use counting::heap_allocations;
 
-thread_local! {
-    // Per thread, so tests running in parallel do not see each other's allocations.
-    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
-}
-
-fn count() {
-    let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
-}
-
-// SAFETY: forwards to the system allocator unchanged; only counts calls.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        count();
-        // SAFETY: same contract as ours.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: same contract as ours.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        count();
-        // SAFETY: same contract as ours.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
-
-fn heap_allocations() -> usize {
-    ALLOCATIONS.with(Cell::get)
-}
-
-/// The spec's pattern: two arena temporaries per iteration in a per-iteration scope.
+/// The iterative pattern: two arena temporaries per iteration in a per-iteration scope.
 fn iteration<V>(x: &mut V, arena: &MemoryArena)
 where
     V: RealVectorMut<Scalar = f64> + ArenaClone,

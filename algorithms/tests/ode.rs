@@ -8,10 +8,18 @@ use approx::assert_relative_eq;
 use rvf::prelude::*;
 use rvf_algorithms::linear::Poisson1d;
 use rvf_algorithms::ode::{
-    dopri5, explicit_euler, linear_implicit, rk4, velocity_verlet, Dopri5Params, FirstOrderForm,
-    FnSecondOrder, FnSystem, ImplicitParams, ImplicitScheme,
+    dopri5, dopri5_in, explicit_euler, linear_implicit, rk4, rk4_in, velocity_verlet,
+    velocity_verlet_in, Dopri5Params, FirstOrderForm, FixedStepParams, FnSecondOrder, FnSystem,
+    ImplicitParams, ImplicitScheme, OdeSystem,
 };
-use rvf_algorithms::SolverError;
+use rvf_algorithms::{SolverError, Termination, Workspace};
+
+fn fixed(dt: f64) -> FixedStepParams<f64> {
+    FixedStepParams {
+        dt,
+        ..Default::default()
+    }
+}
 
 fn oscillator() -> FnSystem<impl Fn(f64, &[f64], &mut [f64])> {
     FnSystem::new(2, |_t: f64, y: &[f64], dy: &mut [f64]| {
@@ -22,22 +30,21 @@ fn oscillator() -> FnSystem<impl Fn(f64, &[f64], &mut [f64])> {
 
 /// Error at t = 1 of a fixed-step method on y'' = −y, y(0) = 1, y'(0) = 0 (exact: cos t).
 fn error_at_one(method: &str, steps: usize) -> f64 {
-    let arena = MemoryArena::new(1 << 12);
-    let dt = 1.0 / steps as f64;
+    let params = fixed(1.0 / steps as f64);
     match method {
         "euler" | "rk4" => {
             let mut y = vec![1.0, 0.0];
             if method == "euler" {
-                explicit_euler(&oscillator(), 0.0, dt, steps, &mut y, &arena).unwrap();
+                explicit_euler(&oscillator(), (0.0, 1.0), &mut y, &params).unwrap();
             } else {
-                rk4(&oscillator(), 0.0, dt, steps, &mut y, &arena).unwrap();
+                rk4(&oscillator(), (0.0, 1.0), &mut y, &params).unwrap();
             }
             ((y[0] - 1f64.cos()).powi(2) + (y[1] + 1f64.sin()).powi(2)).sqrt()
         }
         _ => {
             let spring = FnSecondOrder::new(1, |_t: f64, x: &[f64], a: &mut [f64]| a[0] = -x[0]);
             let (mut x, mut v) = (vec![1.0], vec![0.0]);
-            velocity_verlet(&spring, 0.0, dt, steps, &mut x, &mut v, &arena).unwrap();
+            velocity_verlet(&spring, (0.0, 1.0), &mut x, &mut v, &params).unwrap();
             ((x[0] - 1f64.cos()).powi(2) + (v[0] + 1f64.sin()).powi(2)).sqrt()
         }
     }
@@ -71,20 +78,22 @@ fn verlet_energy_stays_bounded_while_rk4_drifts_on_kepler() {
     let (x0, v0) = (vec![0.5, 0.0], vec![0.0, 3f64.sqrt()]);
     let e0 = kepler_energy(&x0, &v0);
     assert_relative_eq!(e0, -0.5, epsilon = 1e-12);
-    let dt = 0.02;
-    let arena = MemoryArena::new(1 << 12);
+    let params = fixed(0.02);
+    let mut workspace = Workspace::new();
 
     let (mut x, mut v) = (x0.clone(), v0.clone());
     let mut verlet_err = Vec::new();
     for _ in 0..10 {
-        velocity_verlet(&kepler, 0.0, dt, 1000, &mut x, &mut v, &arena).unwrap();
+        workspace
+            .velocity_verlet(&kepler, (0.0, 20.0), &mut x, &mut v, &params)
+            .unwrap();
         verlet_err.push((kepler_energy(&x, &v) - e0).abs());
     }
     let mut y = vec![x0[0], x0[1], v0[0], v0[1]];
     let first_order = FirstOrderForm(kepler.clone());
     let mut rk4_err = Vec::new();
     for _ in 0..10 {
-        rk4(&first_order, 0.0, dt, 1000, &mut y, &arena).unwrap();
+        workspace.rk4(&first_order, (0.0, 20.0), &mut y, &params).unwrap();
         rk4_err.push((kepler_energy(&y[..2], &y[2..]) - e0).abs());
     }
     println!("verlet |ΔE| per 1000 steps: {verlet_err:?}");
@@ -103,29 +112,22 @@ fn verlet_energy_stays_bounded_while_rk4_drifts_on_kepler() {
 
 #[test]
 fn dopri5_meets_its_tolerance_on_the_harmonic_oscillator() {
-    let arena = MemoryArena::new(1 << 12);
+    let arena = MemoryArena::new(0);
     for rtol in [1e-4, 1e-7, 1e-10] {
         let params = Dopri5Params {
-            rtol,
-            atol: rtol * 1e-3,
+            rel_tol: rtol,
+            abs_tol: rtol * 1e-3,
             ..Default::default()
         };
         let mut y = vec![1.0, 0.0];
-        let times: Vec<f64> = (1..=10).map(|k| k as f64).collect();
         let mut worst: f64 = 0.0;
-        let stats = dopri5(
-            &oscillator(),
-            0.0,
-            &mut y,
-            &times,
-            &params,
-            &arena,
-            |t, y: &Vec<f64>| {
-                worst = worst
-                    .max((y[0] - t.cos()).abs())
-                    .max((y[1] + t.sin()).abs());
-            },
-        )
+        // The monitor sees the state after every accepted step: check each against cos t.
+        let stats = dopri5_in(&oscillator(), (0.0, 10.0), &mut y, &params, &arena, |p| {
+            worst = worst
+                .max((p.y[0] - p.t.cos()).abs())
+                .max((p.y[1] + p.t.sin()).abs());
+            std::ops::ControlFlow::Continue(())
+        })
         .unwrap();
         println!(
             "rtol {rtol:e}: max error {worst:.2e}, {} steps, {} rejected",
@@ -134,6 +136,8 @@ fn dopri5_meets_its_tolerance_on_the_harmonic_oscillator() {
         // Global error over ~1.6 periods stays within a small multiple of the tolerance.
         assert!(worst < 50.0 * rtol, "error {worst:e} for rtol {rtol:e}");
         assert_eq!(stats.t, 10.0);
+        assert_eq!(stats.termination, Termination::ReachedEnd);
+        assert_eq!(stats.evaluations, 6 * (stats.steps + stats.rejected) + 2);
     }
 }
 
@@ -144,27 +148,18 @@ fn dopri5_matches_a_fine_rk4_reference_on_van_der_pol() {
         dy[0] = y[1];
         dy[1] = mu * (1.0 - y[0] * y[0]) * y[1] - y[0];
     });
-    let arena = MemoryArena::new(1 << 12);
     // Reference: RK4 with 200 000 steps to t = 10 (error ~ 1e-16·scale).
     let mut reference = vec![2.0, 0.0];
-    rk4(&vdp, 0.0, 10.0 / 200_000.0, 200_000, &mut reference, &arena).unwrap();
+    let r = rk4(&vdp, (0.0, 10.0), &mut reference, &fixed(10.0 / 200_000.0)).unwrap();
+    assert_eq!(r.steps, 200_000);
     for rtol in [1e-6, 1e-9] {
         let mut y = vec![2.0, 0.0];
         let params = Dopri5Params {
-            rtol,
-            atol: rtol,
+            rel_tol: rtol,
+            abs_tol: rtol,
             ..Default::default()
         };
-        let stats = dopri5(
-            &vdp,
-            0.0,
-            &mut y,
-            &[10.0],
-            &params,
-            &arena,
-            |_, _: &Vec<f64>| {},
-        )
-        .unwrap();
+        let stats = dopri5(&vdp, (0.0, 10.0), &mut y, &params).unwrap();
         let err = ((y[0] - reference[0]).powi(2) + (y[1] - reference[1]).powi(2)).sqrt();
         println!(
             "Van der Pol rtol {rtol:e}: error {err:.2e} in {} steps",
@@ -176,26 +171,81 @@ fn dopri5_matches_a_fine_rk4_reference_on_van_der_pol() {
 
 #[test]
 fn dopri5_rejects_steps_that_are_too_large() {
-    let arena = MemoryArena::new(1 << 12);
     let mut y = vec![1.0, 0.0];
     let params = Dopri5Params {
-        rtol: 1e-8,
-        atol: 1e-10,
+        rel_tol: 1e-8,
+        abs_tol: 1e-10,
         initial_step: Some(1.0),
         ..Default::default()
     };
-    let stats = dopri5(
-        &oscillator(),
-        0.0,
-        &mut y,
-        &[TAU],
-        &params,
-        &arena,
-        |_, _: &Vec<f64>| {},
-    )
-    .unwrap();
+    let stats = dopri5(&oscillator(), (0.0, TAU), &mut y, &params).unwrap();
     assert!(stats.rejected > 0);
     assert!((y[0] - 1.0).abs() < 1e-6);
+}
+
+#[test]
+fn monitors_stop_integrators_on_a_condition() {
+    // A ball thrown up at 10 m/s under g = 9.81: stop at the first step past the apex.
+    let gravity = FnSecondOrder::new(1, |_t: f64, _x: &[f64], a: &mut [f64]| a[0] = -9.81);
+    let (mut x, mut v) = (vec![0.0], vec![10.0]);
+    let arena = MemoryArena::new(0);
+    let params = fixed(1e-3);
+    let r = velocity_verlet_in(&gravity, (0.0, 10.0), &mut x, &mut v, &params, &arena, |p| {
+        if p.velocity.unwrap()[0] < 0.0 {
+            std::ops::ControlFlow::Break(())
+        } else {
+            std::ops::ControlFlow::Continue(())
+        }
+    })
+    .unwrap();
+    assert_eq!(r.termination, Termination::StoppedByMonitor);
+    assert!((r.t - 10.0 / 9.81).abs() <= 1e-3, "apex at t = {}", r.t);
+    // Velocity Verlet is exact for constant acceleration: the height is the closed form.
+    assert_relative_eq!(x[0], 10.0 * r.t - 0.5 * 9.81 * r.t * r.t, epsilon = 1e-9);
+
+    let mut y = vec![1.0, 0.0];
+    let mut steps = 0;
+    let r = dopri5_in(&oscillator(), (0.0, 100.0), &mut y, &Dopri5Params::default(), &arena, |p| {
+        steps += 1;
+        if p.y[0] < 0.0 {
+            std::ops::ControlFlow::Break(())
+        } else {
+            std::ops::ControlFlow::Continue(())
+        }
+    })
+    .unwrap();
+    assert_eq!((r.termination, r.steps), (Termination::StoppedByMonitor, steps));
+    assert!(r.t > PI / 2.0 && r.t < PI, "first step past the zero of cos at t = {}", r.t);
+}
+
+#[test]
+fn boxed_systems_integrate_like_concrete_ones() {
+    let boxed: Box<dyn OdeSystem<f64>> = Box::new(oscillator());
+    let (mut a, mut b) = (vec![1.0, 0.0], vec![1.0, 0.0]);
+    rk4(&boxed, (0.0, 1.0), &mut a, &fixed(0.01)).unwrap();
+    rk4(&oscillator(), (0.0, 1.0), &mut b, &fixed(0.01)).unwrap();
+    assert_eq!(a, b);
+}
+
+#[test]
+fn fixed_steps_cover_the_span_exactly_in_equal_steps() {
+    let mut y = vec![1.0, 0.0];
+    let arena = MemoryArena::new(0);
+    let mut ts = Vec::new();
+    // 0.3 / 0.1 is 2.9999999999999996 in floating point: still three steps.
+    let r = rk4_in(&oscillator(), (0.0, 0.3), &mut y, &fixed(0.1), &arena, |p| {
+        ts.push((p.t, p.h));
+        std::ops::ControlFlow::Continue(())
+    })
+    .unwrap();
+    assert_eq!(r.steps, 3);
+    assert_eq!(ts.last().unwrap().0, 0.3);
+    // A span that is not a multiple of dt: the steps shrink to fit.
+    let r = rk4(&oscillator(), (0.0, 0.25), &mut y, &fixed(0.1)).unwrap();
+    assert_eq!((r.steps, r.t), (3, 0.25));
+    // An empty span takes no step.
+    let r = rk4(&oscillator(), (1.0, 1.0), &mut y, &fixed(0.1)).unwrap();
+    assert_eq!(r.steps, 0);
 }
 
 fn heat_setup(n: usize) -> (Poisson1d<f64>, Vec<f64>, f64, f64) {
@@ -215,8 +265,6 @@ fn implicit_schemes_are_stable_far_above_the_explicit_limit() {
     let explicit_limit = 2.0 / lmax;
     let dt = 200.0 * explicit_limit;
     let steps = 10;
-    let arena = MemoryArena::new(1 << 16);
-    let none: Option<&fn(f64, &mut [f64])> = None;
     for (scheme, factor) in [
         (ImplicitScheme::BackwardEuler, 1.0 / (1.0 + dt * lambda)),
         (
@@ -225,21 +273,14 @@ fn implicit_schemes_are_stable_far_above_the_explicit_limit() {
         ),
     ] {
         let mut u = u0.clone();
-        let stats = linear_implicit(
-            &a,
-            none,
-            0.0,
+        let params = ImplicitParams {
+            scheme,
             dt,
-            steps,
-            &mut u,
-            &ImplicitParams {
-                scheme,
-                cg_tol: 1e-12,
-                ..Default::default()
-            },
-            &arena,
-        )
-        .unwrap();
+            linear_rel_tol: 1e-12,
+            ..Default::default()
+        };
+        let stats = linear_implicit(&a, None, (0.0, steps as f64 * dt), &mut u, &params).unwrap();
+        assert_eq!(stats.steps, steps);
         // The mode is an eigenvector: each step multiplies it by the scheme's amplification
         // factor, known in closed form.
         let expected = factor.powi(steps as i32);
@@ -261,7 +302,7 @@ fn implicit_schemes_are_stable_far_above_the_explicit_limit() {
     u.iter_mut()
         .enumerate()
         .for_each(|(i, v)| *v += 1e-3 * (i as f64).sin());
-    let err = explicit_euler(&heat, 0.0, dt, 10_000, &mut u, &arena).unwrap_err();
+    let err = explicit_euler(&heat, (0.0, 10_000.0 * dt), &mut u, &fixed(dt)).unwrap_err();
     assert!(matches!(err, SolverError::NonFiniteState { .. }), "{err:?}");
 }
 
@@ -271,23 +312,14 @@ fn crank_nicolson_with_forcing_converges_to_the_steady_state() {
     let n = 40;
     let (a, _, h, _) = heat_setup(n);
     let mut u = vec![0.0; n];
-    let arena = MemoryArena::new(1 << 16);
-    let one = |_t: f64, g: &mut [f64]| g.fill(1.0);
-    linear_implicit(
-        &a,
-        Some(&one),
-        0.0,
-        0.05,
-        200,
-        &mut u,
-        &ImplicitParams {
-            scheme: ImplicitScheme::BackwardEuler,
-            cg_tol: 1e-12,
-            ..Default::default()
-        },
-        &arena,
-    )
-    .unwrap();
+    let params = ImplicitParams {
+        scheme: ImplicitScheme::BackwardEuler,
+        dt: 0.05,
+        linear_rel_tol: 1e-12,
+        ..Default::default()
+    };
+    // The forcing closure's argument types are inferred.
+    linear_implicit(&a, Some(&|_t, g| g.fill(1.0)), (0.0, 10.0), &mut u, &params).unwrap();
     for (i, ui) in u.iter().enumerate() {
         let x = (i + 1) as f64 * h;
         assert_relative_eq!(*ui, x * (1.0 - x) / 2.0, epsilon = 1e-8);
@@ -296,11 +328,10 @@ fn crank_nicolson_with_forcing_converges_to_the_steady_state() {
 
 #[test]
 fn integrator_errors_carry_where_they_happened() {
-    let arena = MemoryArena::new(1 << 12);
     // y' = y², y(0) = 1 blows up at t = 1.
     let blowup = FnSystem::new(1, |_t: f64, y: &[f64], dy: &mut [f64]| dy[0] = y[0] * y[0]);
     let mut y = vec![1.0];
-    let err = explicit_euler(&blowup, 0.0, 0.1, 1000, &mut y, &arena).unwrap_err();
+    let err = explicit_euler(&blowup, (0.0, 100.0), &mut y, &fixed(0.1)).unwrap_err();
     match err {
         SolverError::NonFiniteState { step, t } => {
             assert!(step > 5);
@@ -309,16 +340,7 @@ fn integrator_errors_carry_where_they_happened() {
         other => panic!("{other:?}"),
     }
     let mut y = vec![1.0];
-    let err = dopri5(
-        &blowup,
-        0.0,
-        &mut y,
-        &[2.0],
-        &Dopri5Params::default(),
-        &arena,
-        |_, _: &Vec<f64>| {},
-    )
-    .unwrap_err();
+    let err = dopri5(&blowup, (0.0, 2.0), &mut y, &Dopri5Params::default()).unwrap_err();
     assert!(
         matches!(
             err,
@@ -335,29 +357,21 @@ fn integrator_errors_carry_where_they_happened() {
 
     let mut wrong = vec![0.0; 3];
     assert!(matches!(
-        rk4(&oscillator(), 0.0, 0.1, 1, &mut wrong, &arena),
+        rk4(&oscillator(), (0.0, 0.1), &mut wrong, &fixed(0.1)),
         Err(SolverError::DimensionMismatch(_))
     ));
     let mut y = vec![1.0, 0.0];
     assert!(matches!(
-        rk4(&oscillator(), 0.0, -0.1, 1, &mut y, &arena),
+        rk4(&oscillator(), (0.0, 0.1), &mut y, &fixed(-0.1)),
         Err(SolverError::InvalidParameter { name: "dt", .. })
     ));
     assert!(matches!(
-        dopri5(
-            &oscillator(),
-            0.0,
-            &mut y,
-            &[2.0, 1.0],
-            &Dopri5Params::default(),
-            &arena,
-            |_, _: &Vec<f64>| {}
-        ),
+        dopri5(&oscillator(), (2.0, 1.0), &mut y, &Dopri5Params::default()),
         Err(SolverError::InvalidParameter { .. })
     ));
     let mut nan = vec![f64::NAN, 0.0];
     assert_eq!(
-        rk4(&oscillator(), 0.0, 0.1, 1, &mut nan, &arena).unwrap_err(),
+        rk4(&oscillator(), (0.0, 0.1), &mut nan, &fixed(0.1)).unwrap_err(),
         SolverError::NonFiniteInput { what: "y0" }
     );
 }

@@ -9,14 +9,10 @@ use rvf_algorithms::linear::{Identity, Jacobi, LinearOperator};
 use rvf_algorithms::optimize::{
     identity_plus_rank_one_solve, lbfgs, projected_gradient, truncated_cg, trust_region,
     trust_region_preconditioned, ConvexQuadratic, FnObjective, HessianPreconditioner,
-    HessianVector, Hs1, LbfgsParams, Objective, OptimizeStatus, ProjectedGradientParams,
-    Rosenbrock, ShermanMorrison, TruncatedCgParams, TruncatedCgStatus, TrustRegionParams, Zakharov,
+    HessianVector, Hs1, LbfgsParams, Objective, ProjectedGradientParams,
+    Rosenbrock, ShermanMorrison, TruncatedCgParams, TrustRegionParams, Zakharov,
 };
-use rvf_algorithms::SolverError;
-
-fn arena() -> MemoryArena {
-    MemoryArena::new(1 << 20)
-}
+use rvf_algorithms::{SolverError, Termination};
 
 fn max_dev(x: &[f64], target: f64) -> f64 {
     x.iter().fold(0.0_f64, |m, v| m.max((v - target).abs()))
@@ -24,27 +20,26 @@ fn max_dev(x: &[f64], target: f64) -> f64 {
 
 #[test]
 fn trust_region_reaches_the_known_optima() {
-    let arena = arena();
     for n in [2usize, 10, 100] {
         let f = Rosenbrock { n };
         let mut x = f.start::<f64>();
-        let r = trust_region(&f, &mut x, &TrustRegionParams::default(), &arena).unwrap();
+        let r = trust_region(&f, &mut x, &TrustRegionParams::default()).unwrap();
         println!(
             "TR Rosenbrock n={n}: {} iterations, {} Hv, f = {:.2e}",
             r.iterations, r.hessian_products, r.value
         );
-        assert_eq!(r.status, OptimizeStatus::Converged);
+        assert_eq!(r.termination, Termination::Converged);
         assert!(max_dev(&x, 1.0) < 1e-7);
         assert!(r.value < 1e-14);
     }
     for n in [10usize, 100] {
         let f = Zakharov { n };
         let mut x = f.start::<f64>();
-        let plain = trust_region(&f, &mut x, &TrustRegionParams::default(), &arena).unwrap();
+        let plain = trust_region(&f, &mut x, &TrustRegionParams::default()).unwrap();
         assert!(max_dev(&x, 0.0) < 1e-7);
         let mut x = f.start::<f64>();
         let pre =
-            trust_region_preconditioned(&f, &mut x, &TrustRegionParams::default(), &arena).unwrap();
+            trust_region_preconditioned(&f, &mut x, &TrustRegionParams::default()).unwrap();
         assert!(max_dev(&x, 0.0) < 1e-7);
         println!(
             "TR Zakharov n={n}: {} iterations / {} Hv plain, {} iterations / {} Hv with the Sherman–Morrison preconditioner",
@@ -60,13 +55,12 @@ fn trust_region_reaches_the_known_optima() {
         &q,
         &mut x,
         &TrustRegionParams {
-            gtol: 1e-9,
+            abs_tol: 1e-9,
             ..Default::default()
         },
-        &arena,
     )
     .unwrap();
-    assert_eq!(r.status, OptimizeStatus::Converged);
+    assert_eq!(r.termination, Termination::Converged);
     for (a, b) in x.iter().zip(q.solution()) {
         assert_relative_eq!(*a, b, epsilon = 1e-10);
     }
@@ -74,7 +68,6 @@ fn trust_region_reaches_the_known_optima() {
 
 #[test]
 fn lbfgs_reaches_the_known_optima() {
-    let arena = arena();
     for n in [2usize, 10, 100, 1000] {
         let f = Rosenbrock { n };
         let mut x = f.start::<f64>();
@@ -85,14 +78,13 @@ fn lbfgs_reaches_the_known_optima() {
                 max_iter: 5000,
                 ..Default::default()
             },
-            &arena,
         )
         .unwrap();
         println!(
             "L-BFGS Rosenbrock n={n}: {} iterations, {} evaluations",
             r.iterations, r.value_evaluations
         );
-        assert_eq!(r.status, OptimizeStatus::Converged);
+        assert_eq!(r.termination, Termination::Converged);
         assert!(max_dev(&x, 1.0) < 1e-6);
     }
     for n in [10usize, 100] {
@@ -105,11 +97,10 @@ fn lbfgs_reaches_the_known_optima() {
                 max_iter: 5000,
                 ..Default::default()
             },
-            &arena,
         )
         .unwrap();
         println!("L-BFGS Zakharov n={n}: {} iterations", r.iterations);
-        assert_eq!(r.status, OptimizeStatus::Converged);
+        assert_eq!(r.termination, Termination::Converged);
         assert!(max_dev(&x, 0.0) < 1e-7);
     }
     let q = ConvexQuadratic::new(50);
@@ -119,15 +110,14 @@ fn lbfgs_reaches_the_known_optima() {
         &q,
         &mut x,
         &LbfgsParams {
-            gtol: 1e-6,
+            abs_tol: 1e-6,
             max_iter: 5000,
             ..Default::default()
         },
-        &arena,
     )
     .unwrap();
     println!("L-BFGS convex quadratic n=50: {} iterations", r.iterations);
-    assert_eq!(r.status, OptimizeStatus::Converged);
+    assert_eq!(r.termination, Termination::Converged);
     for (a, b) in x.iter().zip(q.solution()) {
         assert_relative_eq!(*a, b, epsilon = 2e-7);
     }
@@ -135,11 +125,10 @@ fn lbfgs_reaches_the_known_optima() {
 
 #[test]
 fn projected_gradient_solves_bound_constrained_problems() {
-    let arena = arena();
     let hs1 = Hs1;
     let mut x = hs1.start::<f64>();
     let params = ProjectedGradientParams {
-        tol: 1e-7,
+        abs_tol: 1e-7,
         max_iter: 100_000,
         ..Default::default()
     };
@@ -149,11 +138,10 @@ fn projected_gradient_solves_bound_constrained_problems() {
         &hs1.lower::<f64>(),
         &hs1.upper::<f64>(),
         &params,
-        &arena,
     )
     .unwrap();
     println!("PG HS1: {} iterations, f = {:.2e}", r.iterations, r.value);
-    assert_eq!(r.status, OptimizeStatus::Converged);
+    assert_eq!(r.termination, Termination::Converged);
     assert!(max_dev(&x, 1.0) < 1e-5);
     assert!(x[1] >= -1.5);
 
@@ -180,24 +168,22 @@ fn projected_gradient_solves_bound_constrained_problems() {
         &vec![0.0; n],
         &vec![2.0; n],
         &ProjectedGradientParams::default(),
-        &arena,
     )
     .unwrap();
-    assert_eq!(r.status, OptimizeStatus::Converged);
+    assert_eq!(r.termination, Termination::Converged);
     assert_eq!(x, [0.0, 1.0, 2.0, 2.0, 2.0, 2.0]);
 
     // Zakharov in a box that contains the optimum.
     let z = Zakharov { n: 10 };
     let mut x = z.start::<f64>();
     let r =
-        projected_gradient(&z, &mut x, &vec![-5.0; 10], &vec![5.0; 10], &params, &arena).unwrap();
+        projected_gradient(&z, &mut x, &vec![-5.0; 10], &vec![5.0; 10], &params).unwrap();
     println!("PG Zakharov n=10: {} iterations", r.iterations);
     assert!(max_dev(&x, 0.0) < 1e-6);
 }
 
 #[test]
 fn invalid_bounds_and_bad_objectives_are_reported() {
-    let arena = arena();
     let f = Rosenbrock { n: 2 };
     let mut x = vec![0.0, 0.0];
     let e = projected_gradient(
@@ -206,7 +192,6 @@ fn invalid_bounds_and_bad_objectives_are_reported() {
         &vec![0.0, 1.0],
         &vec![1.0, 0.0],
         &ProjectedGradientParams::default(),
-        &arena,
     )
     .unwrap_err();
     assert!(
@@ -228,7 +213,7 @@ fn invalid_bounds_and_bad_objectives_are_reported() {
     // The minimiser x = 1 lies beyond the NaN region: the line search must fail cleanly and
     // leave x at the last accepted point, whose value the error reports.
     let mut x = vec![0.0];
-    let err = lbfgs(&nan_far, &mut x, &LbfgsParams::default(), &arena).unwrap_err();
+    let err = lbfgs(&nan_far, &mut x, &LbfgsParams::default()).unwrap_err();
     match err {
         SolverError::LineSearchFailed { value, .. } => {
             assert!(x[0] <= 0.5 && x[0] > 0.0, "x = {x:?}");
@@ -248,7 +233,7 @@ fn invalid_bounds_and_bad_objectives_are_reported() {
         },
     );
     let mut x = vec![1.0, -1.0];
-    let err = lbfgs(&wrong, &mut x, &LbfgsParams::default(), &arena).unwrap_err();
+    let err = lbfgs(&wrong, &mut x, &LbfgsParams::default()).unwrap_err();
     assert!(
         matches!(err, SolverError::LineSearchFailed { iteration: 1, value } if value == 2.0),
         "{err:?}"
@@ -262,7 +247,7 @@ fn invalid_bounds_and_bad_objectives_are_reported() {
     );
     let mut x = vec![0.0];
     assert_eq!(
-        trust_region_like(&nan_start, &mut x, &arena),
+        trust_region_like(&nan_start, &mut x),
         SolverError::NonFiniteObjective { iteration: 0 }
     );
 }
@@ -270,40 +255,83 @@ fn invalid_bounds_and_bad_objectives_are_reported() {
 fn trust_region_like<F: Objective<f64>>(
     f: &F,
     x: &mut Vec<f64>,
-    arena: &MemoryArena,
 ) -> SolverError {
-    lbfgs(f, x, &LbfgsParams::default(), arena).unwrap_err()
+    lbfgs(f, x, &LbfgsParams::default()).unwrap_err()
 }
 
 #[test]
-fn iteration_limits_are_reported_in_the_result() {
-    let arena = arena();
+fn iteration_limits_are_errors_that_say_where_the_optimiser_stopped() {
     let f = Rosenbrock { n: 10 };
     let mut x = f.start::<f64>();
-    let r = lbfgs(
-        &f,
-        &mut x,
-        &LbfgsParams {
-            max_iter: 3,
-            ..Default::default()
-        },
-        &arena,
-    )
-    .unwrap();
-    assert_eq!(r.status, OptimizeStatus::MaxIterations);
-    assert_eq!(r.iterations, 3);
+    let params = LbfgsParams {
+        max_iter: 3,
+        ..Default::default()
+    };
+    let e = lbfgs(&f, &mut x, &params).unwrap_err();
+    let SolverError::NotConverged {
+        iterations,
+        residual,
+        tolerance,
+    } = e
+    else {
+        panic!("expected NotConverged, got {e:?}");
+    };
+    assert_eq!((iterations, tolerance), (3, 1e-8));
+    // The residual is the gradient norm at the point left in x.
+    let mut g = vec![0.0; 10];
+    f.gradient(&x, &mut g);
+    assert_relative_eq!(residual, g.l2norm(), max_relative = 1e-12);
+    assert_ne!(x, f.start::<f64>());
     let mut x = f.start::<f64>();
-    let r = trust_region(
-        &f,
-        &mut x,
-        &TrustRegionParams {
-            max_iter: 2,
-            ..Default::default()
-        },
-        &arena,
-    )
-    .unwrap();
-    assert_eq!(r.status, OptimizeStatus::MaxIterations);
+    let params = TrustRegionParams {
+        max_iter: 2,
+        ..Default::default()
+    };
+    let e = trust_region(&f, &mut x, &params).unwrap_err();
+    assert!(matches!(e, SolverError::NotConverged { iterations: 2, .. }), "{e:?}");
+    assert!(e.to_string().contains("after 2 iterations"));
+}
+
+#[test]
+fn monitors_see_every_iteration_and_can_stop_each_optimiser() {
+    use rvf_algorithms::optimize::{lbfgs_in, projected_gradient_in, trust_region_in};
+    use std::ops::ControlFlow;
+    let arena = MemoryArena::new(0);
+    let f = Rosenbrock { n: 6 };
+    let stop_at_4 = |seen: &mut Vec<(usize, f64)>, k: usize, v: f64| {
+        seen.push((k, v));
+        if k == 4 {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    };
+    for which in 0..3 {
+        let mut x = f.start::<f64>();
+        let mut seen = Vec::new();
+        let r = match which {
+            0 => lbfgs_in(&f, &mut x, &LbfgsParams::default(), &arena, |p| {
+                stop_at_4(&mut seen, p.iteration, p.value)
+            }),
+            1 => trust_region_in(&f, &mut x, &TrustRegionParams::default(), &arena, |p| {
+                stop_at_4(&mut seen, p.iteration, p.value)
+            }),
+            _ => {
+                let (lo, hi) = (vec![-5.0; 6], vec![5.0; 6]);
+                let params = ProjectedGradientParams::default();
+                projected_gradient_in(&f, &mut x, &lo, &hi, &params, &arena, |p| {
+                    stop_at_4(&mut seen, p.iteration, p.value)
+                })
+            }
+        }
+        .unwrap();
+        assert_eq!(r.termination, Termination::StoppedByMonitor, "optimiser {which}");
+        assert_eq!(r.iterations, 4);
+        assert_eq!(seen.iter().map(|s| s.0).collect::<Vec<_>>(), [1, 2, 3, 4]);
+        // The monitor saw the value at the point returned.
+        assert_eq!(seen[3].1, r.value);
+        assert_eq!(f.value(&x), r.value);
+    }
 }
 
 #[test]
@@ -424,20 +452,19 @@ proptest! {
         // shift < 0 makes many of these indefinite: negative curvature must stop at the boundary.
         let h = random_symmetric(n, seed, shift);
         let g: Vec<f64> = (0..n).map(|i| ((i as u64 * 7 + seed) % 13) as f64 - 6.0).collect();
-        let arena = MemoryArena::new(1 << 14);
         let mut s = vec![0.0; n];
-        let params = TruncatedCgParams { rel_tol: 1e-10, max_iter: Some(4 * n) };
+        let params = TruncatedCgParams { rel_tol: 1e-10, max_iter: 4 * n, ..Default::default() };
         let r = if precondition {
             let diag: Vec<f64> = (0..n).map(|i| 0.5 + i as f64).collect();
             let m = Jacobi::new(&diag).unwrap();
-            let res = truncated_cg(&h, &m, &g, radius, &mut s, &params, &arena).unwrap();
+            let res = truncated_cg(&h, &m, &g, radius, &mut s, &params).unwrap();
             // ‖s‖_M with M = diag.
             let norm_m: f64 = s.iter().zip(&diag).map(|(a, d)| a * a * d).sum::<f64>().sqrt();
             prop_assert!(norm_m <= radius * (1.0 + 1e-9), "M-norm {norm_m} > {radius}");
             prop_assert!((norm_m - res.step_norm).abs() <= 1e-8 * (1.0 + radius));
             res
         } else {
-            let res = truncated_cg(&h, &Identity, &g, radius, &mut s, &params, &arena).unwrap();
+            let res = truncated_cg(&h, &Identity, &g, radius, &mut s, &params).unwrap();
             prop_assert!(s.l2norm() <= radius * (1.0 + 1e-9), "‖s‖ = {} > {radius}", s.l2norm());
             res
         };
@@ -447,7 +474,7 @@ proptest! {
         let model = g.inner_product(&s) + 0.5 * s.inner_product(&hs);
         prop_assert!(r.predicted_reduction >= -1e-12);
         prop_assert!((r.predicted_reduction + model).abs() <= 1e-8 * (1.0 + model.abs()));
-        if r.status == TruncatedCgStatus::Converged {
+        if r.termination == Termination::Converged {
             // g + H·s ≈ 0 inside the region.
             let res: f64 = g.iter().zip(&hs).map(|(a, b)| (a + b).powi(2)).sum::<f64>().sqrt();
             prop_assert!(res <= 1e-8 * (1.0 + g.l2norm()));

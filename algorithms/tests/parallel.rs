@@ -2,40 +2,15 @@
 //! in each worker thread's steady state.
 #![cfg(feature = "rayon")]
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-
 use rvf::parallel::ensemble;
-use rvf::prelude::*;
 use rvf::Par;
-use rvf_algorithms::linear::{cg, CgParams, Poisson2d};
-use rvf_algorithms::ode::{linear_implicit, rk4, FnSystem, ImplicitParams};
+use rvf_algorithms::linear::{cg, CgParams, LinearOperator, Poisson2d};
+use rvf_algorithms::ode::{linear_implicit, rk4_in, FixedStepParams, FnSystem, ImplicitParams};
+use rvf_algorithms::optimize::{lbfgs, LbfgsParams, Rosenbrock};
 
-struct Counting;
-
-thread_local! {
-    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
-}
-
-// SAFETY: forwards to the system allocator unchanged; only counts calls per thread.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
-        // SAFETY: same contract as ours.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: same contract as ours.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
-
-fn allocations() -> usize {
-    ALLOCATIONS.with(Cell::get)
-}
+#[path = "../../tests/common/counting.rs"]
+mod counting;
+use counting::heap_allocations as allocations;
 
 #[test]
 fn parallel_cg_gives_the_sequential_iterates_bitwise() {
@@ -48,7 +23,7 @@ fn parallel_cg_gives_the_sequential_iterates_bitwise() {
         &a,
         &b,
         &mut xs,
-        &mut CgParams {
+        &CgParams {
             rel_tol: 1e-8,
             ..Default::default()
         },
@@ -58,7 +33,7 @@ fn parallel_cg_gives_the_sequential_iterates_bitwise() {
         &a,
         &b,
         &mut xp,
-        &mut CgParams {
+        &CgParams {
             rel_tol: 1e-8,
             par: Par::Rayon,
             ..Default::default()
@@ -75,27 +50,70 @@ fn parallel_implicit_steps_give_the_sequential_state_bitwise() {
     let n = 200;
     let a = Poisson2d::<f64>::new(n, n);
     let u0: Vec<f64> = (0..n * n).map(|k| ((k % n) as f64 * 0.01).sin()).collect();
-    let arena = MemoryArena::new(1 << 22);
-    let none: Option<&fn(f64, &mut [f64])> = None;
     let mut us = u0.clone();
     let mut up = u0.clone();
-    linear_implicit(
-        &a,
-        none,
-        0.0,
-        1e-3,
-        5,
-        &mut us,
-        &ImplicitParams::default(),
-        &arena,
-    )
-    .unwrap();
-    let params = ImplicitParams {
-        par: Par::Rayon,
+    let seq = ImplicitParams {
+        dt: 1e-3,
         ..Default::default()
     };
-    linear_implicit(&a, none, 0.0, 1e-3, 5, &mut up, &params, &arena).unwrap();
+    linear_implicit(&a, None, (0.0, 5e-3), &mut us, &seq).unwrap();
+    let par = ImplicitParams {
+        par: Par::Rayon,
+        ..seq
+    };
+    linear_implicit(&a, None, (0.0, 5e-3), &mut up, &par).unwrap();
     assert_eq!(us, up);
+}
+
+#[test]
+fn parallel_optimiser_gives_the_sequential_iterates_bitwise() {
+    // Large enough for the parallel kernels to split the vectors.
+    let f = Rosenbrock { n: 600_000 };
+    let (mut xs, mut xp) = (f.start::<f64>(), f.start::<f64>());
+    let seq = LbfgsParams {
+        max_iter: 5,
+        memory: 3,
+        ..Default::default()
+    };
+    let par = LbfgsParams {
+        par: Par::Rayon,
+        ..seq
+    };
+    let es = lbfgs(&f, &mut xs, &seq).unwrap_err();
+    let ep = lbfgs(&f, &mut xp, &par).unwrap_err();
+    assert_eq!(es, ep);
+    assert!(xs == xp);
+}
+
+/// The row-block parallel products of the library matrices: bitwise the sequential ones, on
+/// matrices large enough to be split.
+#[cfg(feature = "sparse")]
+#[test]
+fn parallel_matrix_products_give_the_sequential_result_bitwise() {
+    use rvf::ops::{Local, LocalMut};
+    use rvf_algorithms::linear::poisson_2d_csr;
+    let n = 300;
+    let csr = poisson_2d_csr::<f64>(n, n);
+    let x: Vec<f64> = (0..n * n).map(|k| ((k * 7) % 13) as f64 - 6.0).collect();
+    let (mut ys, mut yp) = (vec![0.0; n * n], vec![0.0; n * n]);
+    csr.apply_local(Par::Seq, Local::Contiguous(&x), LocalMut::Contiguous(&mut ys));
+    csr.apply_local(Par::Rayon, Local::Contiguous(&x), LocalMut::Contiguous(&mut yp));
+    assert_eq!(ys, yp);
+    let m = 400;
+    let dense = nalgebra::DMatrix::from_fn(m, m, |i, j| 1.0 / (1.0 + i as f64 + 2.0 * j as f64));
+    let array = ndarray::Array2::from_shape_fn((m, m), |(i, j)| dense[(i, j)]);
+    let x = &x[..m];
+    for op in [&dense as &dyn LinearOperator<f64>, &array] {
+        let (mut ys, mut yp) = (vec![0.0; m], vec![0.0; m]);
+        op.apply_local(Par::Seq, Local::Contiguous(x), LocalMut::Contiguous(&mut ys));
+        op.apply_local(Par::Rayon, Local::Contiguous(x), LocalMut::Contiguous(&mut yp));
+        assert_eq!(ys, yp);
+        // And the product is right: an independent dot product per row.
+        for (i, yi) in ys.iter().enumerate() {
+            let direct: f64 = (0..m).map(|j| dense[(i, j)] * x[j]).sum();
+            assert!((yi - direct).abs() <= 1e-12 * direct.abs().max(1.0));
+        }
+    }
 }
 
 #[test]
@@ -108,13 +126,20 @@ fn ensemble_workers_allocate_nothing_per_step_once_warm() {
             }
         });
         let mut y = vec![1.0; 16];
-        rk4(&sys, 0.0, 1e-3, 5, &mut y, arena).unwrap(); // warm-up
-        let before = allocations();
-        rk4(&sys, 0.0, 1e-3, 500, &mut y, arena).unwrap();
-        let delta = allocations() - before;
-        // The system is autonomous: 505 steps of 1e-3 from y = 1.
-        assert!((y[0] - (-rate * 0.505_f64).exp()).abs() < 1e-9);
-        delta
+        let params = FixedStepParams {
+            dt: 1e-3,
+            ..Default::default()
+        };
+        // The worker's own arena, through the `_in` form; the monitor sees every step.
+        let mut counts = Vec::with_capacity(1000);
+        rk4_in(&sys, (0.0, 0.5), &mut y, &params, arena, |_| {
+            counts.push(allocations());
+            std::ops::ControlFlow::Continue(())
+        })
+        .unwrap();
+        // The system is autonomous: 500 steps of 1e-3 from y = 1.
+        assert!((y[0] - (-rate * 0.5_f64).exp()).abs() < 1e-9);
+        counts.last().unwrap() - counts[0]
     });
     assert!(deltas.iter().all(|&d| d == 0), "{deltas:?}");
 }

@@ -87,7 +87,7 @@ fn to_boundary<S: Real>(s_ms: S, s_mp: S, p_mp: S, radius: S) -> S {
 /// use rvf_algorithms::Termination;
 /// let h = DenseMatrix::from_row_major(2, 2, vec![2.0, 0.0, 0.0, 2.0]).unwrap();
 /// let g = vec![-2.0, 0.0]; // the unconstrained minimiser is s = (1, 0)
-/// let mut s = vec![0.0; 2];
+/// let mut s = vec![0.0_f64; 2];
 /// let params = TruncatedCgParams::default();
 /// let r = truncated_cg(&h, &Identity, &g, 10.0, &mut s, &params).unwrap();
 /// assert_eq!(r.termination, Termination::Converged);
