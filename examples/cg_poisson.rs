@@ -7,13 +7,13 @@
 //! ```
 //! Defaults: an N×N = 300×300 interior grid (90 000 unknowns), relative tolerance 1e-8.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::ops::ControlFlow;
 use std::time::Instant;
 
-use indicatif::{ProgressBar, ProgressStyle};
 use rvf::prelude::*;
-use rvf_algorithms::linear::{CgParams, CgProgress, ConjugateGradient, LinearOperator, Poisson2d};
+use rvf_algorithms::linear::{cg_in, CgParams, LinearOperator, Poisson2d};
+use rvf_algorithms::Workspace;
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -37,37 +37,26 @@ fn main() {
         .collect();
     let mut x = vec![0.0; n * n];
 
-    let bar = std::io::stderr().is_terminal().then(|| {
-        let bar = ProgressBar::new_spinner();
-        bar.set_style(ProgressStyle::with_template("{spinner} CG iteration {pos}: {msg}").unwrap());
-        bar
-    });
-    let mut progress = |p: &CgProgress<f64>| {
-        if let Some(bar) = &bar {
-            if p.iteration.is_multiple_of(10) {
-                bar.set_position(p.iteration as u64);
-                bar.set_message(format!("relative residual {:.2e}", p.relative_residual));
-            }
+    // Progress on a terminal: the monitor sees every iteration; it redraws one status line.
+    let terminal = std::io::stderr().is_terminal();
+    let workspace = Workspace::new();
+    let params = CgParams {
+        rel_tol,
+        ..Default::default()
+    };
+    let start = Instant::now();
+    let result = cg_in(&a, &b, &mut x, &params, workspace.arena(), |p| {
+        if terminal && p.iteration.is_multiple_of(10) {
+            let mut err = std::io::stderr().lock();
+            let _ = write!(err, "\r  CG iteration {}: relative residual {:.2e}", p.iteration, p.relative_residual);
+            let _ = err.flush();
         }
         ControlFlow::Continue(())
-    };
-    let mut solver = ConjugateGradient::new();
-    let start = Instant::now();
-    let result = solver
-        .solve(
-            &a,
-            &b,
-            &mut x,
-            &mut CgParams {
-                rel_tol,
-                callback: Some(&mut progress),
-                ..Default::default()
-            },
-        )
-        .unwrap_or_else(|e| panic!("CG failed: {e}"));
+    })
+    .unwrap_or_else(|e| panic!("CG failed: {e}"));
     let elapsed = start.elapsed();
-    if let Some(bar) = &bar {
-        bar.finish_and_clear();
+    if terminal {
+        eprint!("\r{:60}\r", "");
     }
 
     // An independent check of the answer: r = b − A·x with a fresh product.
@@ -76,7 +65,7 @@ fn main() {
     let mut r = b.clone();
     r.axpy_in_place(-1.0, &ax);
     let (lo, hi) = a.eigenvalue_bounds();
-    let stats = solver.arena_statistics();
+    let stats = workspace.statistics();
 
     println!(
         "cg_poisson: {n}×{n} grid, {} unknowns, κ(A) = {:.3e}",

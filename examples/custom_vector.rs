@@ -46,7 +46,7 @@ fn main() {
         &a,
         &q,
         &mut t,
-        &mut CgParams {
+        &CgParams {
             rel_tol: 1e-12,
             ..Default::default()
         },

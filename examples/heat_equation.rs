@@ -5,15 +5,18 @@
 //! ```text
 //! cargo run --release --example heat_equation -- [N] [STEPS] [--plot FILE.png]
 //! ```
+//! `--plot` writes the final field as a heat map (viridis colour map, axes, colour bar).
 //! Defaults: a 128×128 grid, 40 steps of dt = 2·10⁻³ (about 130× the explicit limit).
 
 use std::f64::consts::PI;
 use std::time::Instant;
 
-use plotters::prelude::*;
 use rvf::prelude::*;
 use rvf_algorithms::linear::Poisson2d;
-use rvf_algorithms::ode::{linear_implicit, ImplicitParams, ImplicitScheme};
+use rvf_algorithms::ode::{ImplicitParams, ImplicitScheme};
+use rvf_algorithms::Workspace;
+
+mod support;
 
 fn main() {
     let mut positional = Vec::new();
@@ -47,25 +50,19 @@ fn main() {
         .collect();
 
     // First: the pure mode, to compare with the exact discrete decay.
-    let arena = MemoryArena::new(1 << 20);
-    let none: Option<&fn(f64, &mut [f64])> = None;
+    let mut workspace = Workspace::new();
+    let params = ImplicitParams {
+        scheme: ImplicitScheme::CrankNicolson,
+        dt,
+        linear_rel_tol: 1e-10,
+        ..Default::default()
+    };
+    let span = (0.0, steps as f64 * dt);
     let mut u = mode.clone();
     let start = Instant::now();
-    let stats = linear_implicit(
-        &a,
-        none,
-        0.0,
-        dt,
-        steps,
-        &mut u,
-        &ImplicitParams {
-            scheme: ImplicitScheme::CrankNicolson,
-            cg_tol: 1e-10,
-            ..Default::default()
-        },
-        &arena,
-    )
-    .expect("Crank–Nicolson");
+    let stats = workspace
+        .linear_implicit(&a, None, span, &mut u, &params)
+        .expect("Crank–Nicolson");
     let elapsed = start.elapsed();
     let factor = (1.0 - dt * lo / 2.0) / (1.0 + dt * lo / 2.0);
     let expected = factor.powi(steps as i32);
@@ -100,57 +97,28 @@ fn main() {
             *gk = 200.0 * (-r2 / 0.005).exp();
         }
     };
-    linear_implicit(
-        &a,
-        Some(&source),
-        0.0,
-        dt,
-        steps,
-        &mut u,
-        &ImplicitParams {
-            scheme: ImplicitScheme::CrankNicolson,
-            cg_tol: 1e-10,
-            ..Default::default()
-        },
-        &arena,
-    )
-    .expect("Crank–Nicolson with source");
+    workspace
+        .linear_implicit(&a, Some(&source), span, &mut u, &params)
+        .expect("Crank–Nicolson with source");
     println!(
         "  with a source: max temperature {:.4}",
         u.max().unwrap_or(0.0)
     );
-    println!("  arena: {}", arena.statistics());
+    println!("  arena: {}", workspace.statistics());
 
     if let Some(path) = plot {
-        write_heat_map(&path, &u, n).expect("writing the plot");
+        // The interior grid points cover the unit square; each is drawn as its cell.
+        support::plot::heat_map(
+            &path,
+            &u,
+            (n, n),
+            (0.0, 1.0),
+            (0.0, 1.0),
+            &format!("Heat equation: u at t = {:.2}", 2.0 * span.1),
+            ("x", "y"),
+            "u(x, y)",
+        )
+        .expect("writing the plot");
         println!("  heat map written to {path}");
     }
-}
-
-/// A heat map of the field (blue cold, red hot), one square per grid point.
-fn write_heat_map(path: &str, u: &[f64], n: usize) -> Result<(), Box<dyn std::error::Error>> {
-    let size = 512u32;
-    let root = BitMapBackend::new(path, (size, size)).into_drawing_area();
-    root.fill(&WHITE)?;
-    let max = u.iter().copied().fold(f64::MIN, f64::max);
-    let min = u.iter().copied().fold(f64::MAX, f64::min);
-    let span = (max - min).max(f64::MIN_POSITIVE);
-    let cell = size as f64 / n as f64;
-    for (k, &v) in u.iter().enumerate() {
-        let (i, j) = (k % n, k / n);
-        let s = (v - min) / span;
-        let color = RGBColor(
-            (255.0 * s) as u8,
-            (80.0 * (1.0 - (2.0 * s - 1.0).abs())) as u8,
-            (255.0 * (1.0 - s)) as u8,
-        );
-        let x0 = (i as f64 * cell) as i32;
-        // Row j = 0 is y = h: draw it at the bottom.
-        let y0 = (size as f64 - (j + 1) as f64 * cell) as i32;
-        let x1 = ((i + 1) as f64 * cell).ceil() as i32;
-        let y1 = (size as f64 - j as f64 * cell).ceil() as i32;
-        root.draw(&Rectangle::new([(x0, y0), (x1, y1)], color.filled()))?;
-    }
-    root.present()?;
-    Ok(())
 }

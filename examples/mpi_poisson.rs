@@ -34,13 +34,13 @@ fn main() {
     let mut x = DistributedVector::from_fn_with_layout(&world, a.layout(), |_| 0.0);
     world.barrier();
     let start = Instant::now();
-    let result = cg(&a, &b, &mut x, &mut CgParams::default()).expect("distributed CG");
+    let result = cg(&a, &b, &mut x, &CgParams::default()).expect("distributed CG");
     world.barrier();
     let elapsed = start.elapsed();
 
     // The residual recomputed with a fresh distributed product.
     let mut r = DistributedVector::from_fn_with_layout(&world, a.layout(), |_| 0.0);
-    a.apply(&x, &mut r);
+    a.apply_local(rvf::Par::Seq, x.local(), r.local_mut());
     r.axpby_in_place(1.0, &b, -1.0);
     let relative = r.l2norm() / b.l2norm();
     let solution = x.gather();
@@ -65,7 +65,7 @@ fn main() {
         let serial = Poisson2d::<f64>::new(n, n);
         let bs: Vec<f64> = (0..n * n).map(f).collect();
         let mut xs = vec![0.0; n * n];
-        let rs = cg(&serial, &bs, &mut xs, &mut CgParams::default()).expect("serial CG");
+        let rs = cg(&serial, &bs, &mut xs, &CgParams::default()).expect("serial CG");
         let diff = solution
             .iter()
             .zip(&xs)

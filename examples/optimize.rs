@@ -8,19 +8,18 @@
 
 use std::time::Instant;
 
-use rvf::prelude::*;
 use rvf_algorithms::optimize::{
-    lbfgs, projected_gradient, trust_region, trust_region_preconditioned, LbfgsParams,
-    OptimizeResult, ProjectedGradientParams, Rosenbrock, TrustRegionParams, Zakharov,
+    LbfgsParams, OptimizeReport, ProjectedGradientParams, Rosenbrock, TrustRegionParams,
+    Zakharov,
 };
-use rvf_algorithms::SolverError;
+use rvf_algorithms::{SolverError, Workspace};
 
 fn report(
     problem: &str,
     method: &str,
     x: &[f64],
     optimum: f64,
-    run: Result<OptimizeResult<f64>, SolverError>,
+    run: Result<OptimizeReport<f64>, SolverError>,
     seconds: f64,
 ) {
     match run {
@@ -35,7 +34,7 @@ fn report(
                 r.value,
                 dist,
                 seconds * 1e3,
-                r.status
+                r.termination
             );
         }
         Err(e) => println!("{problem:<17} {method:<22} failed: {e}"),
@@ -43,7 +42,8 @@ fn report(
 }
 
 fn main() {
-    let arena = MemoryArena::new(1 << 22);
+    // One workspace for every run: its arena grows on the first and is reused after.
+    let mut ws = Workspace::new();
     for n in [10usize, 1000] {
         let rosen = Rosenbrock { n };
         let zak = Zakharov { n };
@@ -57,7 +57,7 @@ fn main() {
         };
         let pg = ProjectedGradientParams {
             max_iter: 20_000,
-            tol: 1e-6,
+            abs_tol: 1e-6,
             ..Default::default()
         };
         let (lo, hi) = (vec![-5.0; n], vec![5.0; n]);
@@ -70,9 +70,9 @@ fn main() {
             let mut x = start.clone();
             let t = Instant::now();
             let r = if is_rosen {
-                trust_region(&rosen, &mut x, &tr, &arena)
+                ws.trust_region(&rosen, &mut x, &tr)
             } else {
-                trust_region(&zak, &mut x, &tr, &arena)
+                ws.trust_region(&zak, &mut x, &tr)
             };
             report(
                 &name,
@@ -85,7 +85,7 @@ fn main() {
             if !is_rosen {
                 let mut x = start.clone();
                 let t = Instant::now();
-                let r = trust_region_preconditioned(&zak, &mut x, &tr, &arena);
+                let r = ws.trust_region_preconditioned(&zak, &mut x, &tr);
                 report(
                     &name,
                     "TR + Sherman–Morrison",
@@ -98,9 +98,9 @@ fn main() {
             let mut x = start.clone();
             let t = Instant::now();
             let r = if is_rosen {
-                lbfgs(&rosen, &mut x, &lb, &arena)
+                ws.lbfgs(&rosen, &mut x, &lb)
             } else {
-                lbfgs(&zak, &mut x, &lb, &arena)
+                ws.lbfgs(&zak, &mut x, &lb)
             };
             report(
                 &name,
@@ -113,9 +113,9 @@ fn main() {
             let mut x = start.clone();
             let t = Instant::now();
             let r = if is_rosen {
-                projected_gradient(&rosen, &mut x, &lo, &hi, &pg, &arena)
+                ws.projected_gradient(&rosen, &mut x, &lo, &hi, &pg)
             } else {
-                projected_gradient(&zak, &mut x, &lo, &hi, &pg, &arena)
+                ws.projected_gradient(&zak, &mut x, &lo, &hi, &pg)
             };
             report(
                 &name,
@@ -127,5 +127,5 @@ fn main() {
             );
         }
     }
-    println!("arena: {}", arena.statistics());
+    println!("workspace arena: {}", ws.statistics());
 }

@@ -6,8 +6,8 @@
 //! ```
 //! Defaults: 20000 steps of dt = 0.01 (about 32 orbits).
 
-use rvf::prelude::*;
-use rvf_algorithms::ode::{rk4, velocity_verlet, FirstOrderForm, FnSecondOrder};
+use rvf_algorithms::ode::{FirstOrderForm, FixedStepParams, FnSecondOrder};
+use rvf_algorithms::Workspace;
 
 fn energy(x: &[f64], v: &[f64]) -> f64 {
     0.5 * (v[0] * v[0] + v[1] * v[1]) - 1.0 / (x[0] * x[0] + x[1] * x[1]).sqrt()
@@ -29,7 +29,11 @@ fn main() {
     // Perihelion of an orbit with semi-major axis 1 and eccentricity 0.5 (GM = 1).
     let (x0, v0) = ([0.5, 0.0], [0.0, 3f64.sqrt()]);
     let e0 = energy(&x0, &v0);
-    let arena = MemoryArena::new(1 << 12);
+    let mut ws = Workspace::new();
+    let params = FixedStepParams {
+        dt,
+        ..Default::default()
+    };
 
     let (mut x, mut v) = (x0.to_vec(), v0.to_vec());
     let mut y = vec![x0[0], x0[1], v0[0], v0[1]];
@@ -44,9 +48,10 @@ fn main() {
     let mut done = 0;
     while done < steps {
         let k = chunk.min(steps - done);
-        let t = done as f64 * dt;
-        velocity_verlet(&kepler, t, dt, k, &mut x, &mut v, &arena).expect("Verlet step");
-        rk4(&first_order, t, dt, k, &mut y, &arena).expect("RK4 step");
+        let span = (done as f64 * dt, (done + k) as f64 * dt);
+        ws.velocity_verlet(&kepler, span, &mut x, &mut v, &params)
+            .expect("Verlet steps");
+        ws.rk4(&first_order, span, &mut y, &params).expect("RK4 steps");
         done += k;
         println!(
             "{:>8} {:>10.2} {:>16.3e} {:>16.3e}",

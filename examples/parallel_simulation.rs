@@ -18,7 +18,8 @@ use rvf::parallel::{ensemble, thread_arena_statistics};
 use rvf::prelude::*;
 use rvf::Par;
 use rvf_algorithms::linear::Poisson2d;
-use rvf_algorithms::ode::{dopri5, linear_implicit, Dopri5Params, FnSystem, ImplicitParams};
+use rvf_algorithms::ode::{dopri5_in, linear_implicit_in, Dopri5Params, FnSystem, ImplicitParams};
+use rvf_algorithms::no_monitor;
 
 /// Integrates Van der Pol with parameter μ to t = 20 and returns the final state.
 fn van_der_pol(mu: f64, arena: &MemoryArena) -> [f64; 2] {
@@ -28,20 +29,12 @@ fn van_der_pol(mu: f64, arena: &MemoryArena) -> [f64; 2] {
     });
     let mut y = vec![2.0, 0.0];
     let params = Dopri5Params {
-        rtol: 1e-9,
-        atol: 1e-12,
+        rel_tol: 1e-9,
+        abs_tol: 1e-12,
         ..Default::default()
     };
-    dopri5(
-        &sys,
-        0.0,
-        &mut y,
-        &[20.0],
-        &params,
-        arena,
-        |_, _: &Vec<f64>| {},
-    )
-    .expect("Van der Pol");
+    // The worker thread's arena, through the `_in` form.
+    dopri5_in(&sys, (0.0, 20.0), &mut y, &params, arena, no_monitor!()).expect("Van der Pol");
     [y[0], y[1]]
 }
 
@@ -64,13 +57,14 @@ fn heat(n: usize, par: Par, steps: usize, arena: &MemoryArena) -> (Vec<f64>, usi
             (-((x - 0.5).powi(2) + (y - 0.5).powi(2)) / 0.01).exp()
         })
         .collect();
-    let none: Option<&fn(f64, &mut [f64])> = None;
     let params = ImplicitParams {
+        dt: 2e-4,
         par,
         ..Default::default()
     };
-    let stats =
-        linear_implicit(&a, none, 0.0, 2e-4, steps, &mut u, &params, arena).expect("heat equation");
+    let span = (0.0, steps as f64 * 2e-4);
+    let stats = linear_implicit_in(&a, None, span, &mut u, &params, arena, no_monitor!())
+        .expect("heat equation");
     (u, stats.linear_iterations)
 }
 

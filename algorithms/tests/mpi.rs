@@ -8,7 +8,7 @@ use mpi::traits::{Communicator, CommunicatorCollectives};
 use rvf::distributed::{BlockLayout, DistributedVector};
 use rvf::prelude::*;
 use rvf_algorithms::linear::{cg, CgParams, DistributedPoisson2d, LinearOperator, Poisson2d};
-use rvf_algorithms::ode::{linear_implicit, rk4, FnSystem, ImplicitParams};
+use rvf_algorithms::ode::{linear_implicit, rk4, FixedStepParams, FnSystem, ImplicitParams};
 
 /// Every process holds the same bits.
 fn same_everywhere<C: Communicator>(comm: &C, value: f64) -> bool {
@@ -106,7 +106,7 @@ fn distributed_suite() {
     let input = |k: usize| ((k * 31) % 101) as f64 - 50.0;
     let xd = DistributedVector::from_fn_with_layout(&world, a.layout(), input);
     let mut yd = DistributedVector::from_fn_with_layout(&world, a.layout(), |_| 0.0);
-    a.apply(&xd, &mut yd);
+    a.apply_local(rvf::Par::Seq, xd.local(), yd.local_mut());
     let xs: Vec<f64> = (0..nx * ny).map(input).collect();
     let mut ys = vec![0.0; nx * ny];
     serial.apply(&xs, &mut ys);
@@ -115,18 +115,18 @@ fn distributed_suite() {
     // CG unchanged on distributed vectors: the same iterates as one process, up to rounding.
     let b = DistributedVector::from_fn_with_layout(&world, a.layout(), input);
     let mut x = DistributedVector::from_fn_with_layout(&world, a.layout(), |_| 0.0);
-    let mut params = CgParams {
+    let params = CgParams {
         rel_tol: 1e-10,
         ..Default::default()
     };
-    let rd = cg(&a, &b, &mut x, &mut params).unwrap();
+    let rd = cg(&a, &b, &mut x, &params).unwrap();
     let mut xs_sol = vec![0.0; nx * ny];
     let bs: Vec<f64> = (0..nx * ny).map(input).collect();
     let rs = cg(
         &serial,
         &bs,
         &mut xs_sol,
-        &mut CgParams {
+        &CgParams {
             rel_tol: 1e-10,
             ..Default::default()
         },
@@ -147,35 +147,22 @@ fn distributed_suite() {
         }
     });
     let mut y = DistributedVector::from_fn(&world, n, |i| i as f64);
-    rk4(&decay, 0.0, 0.01, 100, &mut y, &arena).unwrap();
+    let params = FixedStepParams {
+        dt: 0.01,
+        ..Default::default()
+    };
+    rk4(&decay, (0.0, 1.0), &mut y, &params).unwrap();
     for (i, v) in y.gather().iter().enumerate() {
         assert_relative_eq!(*v, i as f64 * (-1.0_f64).exp(), max_relative = 1e-9);
     }
     let mut u = DistributedVector::from_fn_with_layout(&world, a.layout(), input);
     let mut us: Vec<f64> = (0..nx * ny).map(input).collect();
-    let none: Option<&fn(f64, &mut [f64])> = None;
-    linear_implicit(
-        &a,
-        none,
-        0.0,
-        1e-3,
-        3,
-        &mut u,
-        &ImplicitParams::default(),
-        &arena,
-    )
-    .unwrap();
-    linear_implicit(
-        &serial,
-        none,
-        0.0,
-        1e-3,
-        3,
-        &mut us,
-        &ImplicitParams::default(),
-        &arena,
-    )
-    .unwrap();
+    let params = ImplicitParams {
+        dt: 1e-3,
+        ..Default::default()
+    };
+    linear_implicit(&a, None, (0.0, 3e-3), &mut u, &params).unwrap();
+    linear_implicit(&serial, None, (0.0, 3e-3), &mut us, &params).unwrap();
     for (p_, q) in u.gather().iter().zip(&us) {
         assert_relative_eq!(p_, q, max_relative = 1e-8, epsilon = 1e-10);
     }
