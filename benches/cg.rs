@@ -1,7 +1,7 @@
 //! Per-iteration time of conjugate gradient on the 2-D Poisson problem (100², 300², 1000²
 //! unknowns), side by side in one run:
 //!
-//! - `rvf`: the bundled solver (`ConjugateGradient`, arena work vectors);
+//! - `rvf`: the bundled solver (`Workspace::cg`, arena work vectors);
 //! - `hand_written`: an allocation-free CG loop on `Vec<f64>` over the same operator, with
 //!   plain loops: the limit;
 //! - `allocating`: the same CG allocating a fresh `Vec` for each temporary in each iteration;
@@ -15,7 +15,8 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use rvf_algorithms::linear::{CgParams, ConjugateGradient, LinearOperator, Poisson2d};
+use rvf_algorithms::linear::{CgParams, LinearOperator, Poisson2d};
+use rvf_algorithms::Workspace;
 
 const ITERATIONS: usize = 50;
 
@@ -184,12 +185,12 @@ fn faer_cg(op: &FaerPoisson, b: &faer::Mat<f64>, iterations: usize) -> faer::Mat
 fn check_all_agree(a: &Poisson2d<f64>, b: &[f64]) {
     let n = b.len();
     let mut reference = vec![0.0; n];
-    let mut params = CgParams {
+    let params = CgParams {
         rel_tol: 0.0,
-        max_iter: Some(ITERATIONS),
+        max_iter: ITERATIONS,
         ..Default::default()
     };
-    let _ = ConjugateGradient::new().solve(a, b, &mut reference, &mut params);
+    let _ = Workspace::new().cg(a, b, &mut reference, &params);
     let mut hand = vec![0.0; n];
     hand_written(a, b, &mut hand, ITERATIONS);
     let mut alloc = vec![0.0; n];
@@ -226,17 +227,17 @@ fn bench_cg(c: &mut Criterion) {
         group.measurement_time(Duration::from_secs(if n == 1000 { 6 } else { 2 }));
         group.throughput(Throughput::Elements(ITERATIONS as u64));
 
-        let mut solver = ConjugateGradient::new();
+        let mut workspace = Workspace::new();
         group.bench_function(BenchmarkId::new("rvf", n), |bench| {
             bench.iter(|| {
                 let mut x = vec![0.0; n * n];
-                let mut params = CgParams {
+                let params = CgParams {
                     rel_tol: 0.0,
-                    max_iter: Some(ITERATIONS),
+                    max_iter: ITERATIONS,
                     ..Default::default()
                 };
                 // The tolerance is unreachable: this returns NotConverged after ITERATIONS.
-                let _ = black_box(solver.solve(&a, &b, &mut x, &mut params));
+                let _ = black_box(workspace.cg(&a, &b, &mut x, &params));
                 x
             })
         });

@@ -9,7 +9,8 @@ use std::time::Duration;
 use criterion::{criterion_group, criterion_main, Criterion};
 use rvf::parallel::{ensemble, ParRealVector, ParRealVectorMut};
 use rvf::prelude::*;
-use rvf_algorithms::ode::{rk4, FnSystem};
+use rvf_algorithms::no_monitor;
+use rvf_algorithms::ode::{rk4_in, FixedStepParams, FnSystem};
 
 fn ops(c: &mut Criterion) {
     for n in [10_000usize, 1_000_000, 16_000_000] {
@@ -56,7 +57,11 @@ fn ensembles(c: &mut Criterion) {
                 dy[1] = -w * w * y[0] - 0.1 * y[1].powi(3);
             });
             let mut y = vec![1.0, 0.0];
-            rk4(&sys, 0.0, 1e-3, 2000, &mut y, arena).expect("rk4");
+            let params = FixedStepParams {
+                dt: 1e-3,
+                ..Default::default()
+            };
+            rk4_in(&sys, (0.0, 2.0), &mut y, &params, arena, no_monitor!()).expect("rk4");
             y[0]
         })
     };

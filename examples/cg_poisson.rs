@@ -48,7 +48,11 @@ fn main() {
     let result = cg_in(&a, &b, &mut x, &params, workspace.arena(), |p| {
         if terminal && p.iteration.is_multiple_of(10) {
             let mut err = std::io::stderr().lock();
-            let _ = write!(err, "\r  CG iteration {}: relative residual {:.2e}", p.iteration, p.relative_residual);
+            let _ = write!(
+                err,
+                "\r  CG iteration {}: relative residual {:.2e}",
+                p.iteration, p.relative_residual
+            );
             let _ = err.flush();
         }
         ControlFlow::Continue(())

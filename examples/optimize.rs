@@ -9,8 +9,7 @@
 use std::time::Instant;
 
 use rvf_algorithms::optimize::{
-    LbfgsParams, OptimizeReport, ProjectedGradientParams, Rosenbrock, TrustRegionParams,
-    Zakharov,
+    LbfgsParams, OptimizeReport, ProjectedGradientParams, Rosenbrock, TrustRegionParams, Zakharov,
 };
 use rvf_algorithms::{SolverError, Workspace};
 

@@ -51,7 +51,8 @@ fn main() {
         let span = (done as f64 * dt, (done + k) as f64 * dt);
         ws.velocity_verlet(&kepler, span, &mut x, &mut v, &params)
             .expect("Verlet steps");
-        ws.rk4(&first_order, span, &mut y, &params).expect("RK4 steps");
+        ws.rk4(&first_order, span, &mut y, &params)
+            .expect("RK4 steps");
         done += k;
         println!(
             "{:>8} {:>10.2} {:>16.3e} {:>16.3e}",

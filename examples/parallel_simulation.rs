@@ -18,8 +18,8 @@ use rvf::parallel::{ensemble, thread_arena_statistics};
 use rvf::prelude::*;
 use rvf::Par;
 use rvf_algorithms::linear::Poisson2d;
-use rvf_algorithms::ode::{dopri5_in, linear_implicit_in, Dopri5Params, FnSystem, ImplicitParams};
 use rvf_algorithms::no_monitor;
+use rvf_algorithms::ode::{dopri5_in, linear_implicit_in, Dopri5Params, FnSystem, ImplicitParams};
 
 /// Integrates Van der Pol with parameter μ to t = 20 and returns the final state.
 fn van_der_pol(mu: f64, arena: &MemoryArena) -> [f64; 2] {

@@ -18,7 +18,7 @@ pub enum Termination {
     /// The convergence test passed: a linear solver's on the true residual `‖b − A·x‖`, an
     /// optimiser's on the stationarity measure.
     Converged,
-    /// The monitor returned [`ControlFlow::Break`]; the state is the last iterate or step.
+    /// The monitor returned [`ControlFlow::Break`](core::ops::ControlFlow::Break); the state is the last iterate or step.
     StoppedByMonitor,
     /// An integrator reached the end of its time span.
     ReachedEnd,
@@ -85,7 +85,12 @@ pub(crate) const AUTO_ITERATIONS: usize = usize::MAX;
 
 /// `max_iter` as given, or `per_unknown·n` (at least `minimum`) when it is
 /// [`AUTO_ITERATIONS`].
-pub(crate) fn iteration_limit(max_iter: usize, n: usize, per_unknown: usize, minimum: usize) -> usize {
+pub(crate) fn iteration_limit(
+    max_iter: usize,
+    n: usize,
+    per_unknown: usize,
+    minimum: usize,
+) -> usize {
     if max_iter == AUTO_ITERATIONS {
         n.saturating_mul(per_unknown).max(minimum)
     } else {
@@ -101,7 +106,7 @@ mod tests {
     fn default_tolerances_are_reachable_in_single_precision() {
         assert_eq!(default_tol::<f64>(1e-8), 1e-8);
         let t: f32 = default_tol(1e-8);
-        assert!(t >= 100.0 * f32::EPSILON && t < 1e-4);
+        assert!((100.0 * f32::EPSILON..1e-4).contains(&t));
     }
 
     #[test]

@@ -170,10 +170,10 @@ fn jacobi_pcg_beats_cg_on_a_badly_scaled_matrix() {
         ..Default::default()
     };
     let mut x1 = vec![0.0; n];
-    let plain = cg(&dense, &b, &mut x1, &mut params()).unwrap();
+    let plain = cg(&dense, &b, &mut x1, &params()).unwrap();
     let m = Jacobi::from_operator(&dense).unwrap();
     let mut x2 = vec![0.0; n];
-    let pre = pcg(&dense, &m, &b, &mut x2, &mut params()).unwrap();
+    let pre = pcg(&dense, &m, &b, &mut x2, &params()).unwrap();
     println!(
         "CG {} iterations, Jacobi-PCG {} iterations",
         plain.iterations, pre.iterations
@@ -402,7 +402,10 @@ fn a_reused_workspace_stops_growing_after_the_first_solve() {
         assert_eq!(s.bytes_allocated, 0);
         capacities.push((s.total_capacity, s.chunks));
     }
-    assert!(capacities.windows(2).all(|w| w[0] == w[1]), "{capacities:?}");
+    assert!(
+        capacities.windows(2).all(|w| w[0] == w[1]),
+        "{capacities:?}"
+    );
 }
 
 #[test]

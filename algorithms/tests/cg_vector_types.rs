@@ -161,9 +161,8 @@ fn vec_dvector_and_array1_give_the_same_iterates() {
     .unwrap();
 
     // Every other element of longer arrays: strided views for b and for x.
-    let spread = |v: &[f64]| -> ndarray::Array1<f64> {
-        v.iter().flat_map(|&e| [e, f64::NAN]).collect()
-    };
+    let spread =
+        |v: &[f64]| -> ndarray::Array1<f64> { v.iter().flat_map(|&e| [e, f64::NAN]).collect() };
     let bs_storage = spread(&b);
     let bs = bs_storage.slice(ndarray::s![..;2]);
     let mut xs_storage = spread(&vec![0.0; b.len()]);

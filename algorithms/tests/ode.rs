@@ -93,7 +93,9 @@ fn verlet_energy_stays_bounded_while_rk4_drifts_on_kepler() {
     let first_order = FirstOrderForm(kepler.clone());
     let mut rk4_err = Vec::new();
     for _ in 0..10 {
-        workspace.rk4(&first_order, (0.0, 20.0), &mut y, &params).unwrap();
+        workspace
+            .rk4(&first_order, (0.0, 20.0), &mut y, &params)
+            .unwrap();
         rk4_err.push((kepler_energy(&y[..2], &y[2..]) - e0).abs());
     }
     println!("verlet |ΔE| per 1000 steps: {verlet_err:?}");
@@ -190,13 +192,21 @@ fn monitors_stop_integrators_on_a_condition() {
     let (mut x, mut v) = (vec![0.0], vec![10.0]);
     let arena = MemoryArena::new(0);
     let params = fixed(1e-3);
-    let r = velocity_verlet_in(&gravity, (0.0, 10.0), &mut x, &mut v, &params, &arena, |p| {
-        if p.velocity.unwrap()[0] < 0.0 {
-            std::ops::ControlFlow::Break(())
-        } else {
-            std::ops::ControlFlow::Continue(())
-        }
-    })
+    let r = velocity_verlet_in(
+        &gravity,
+        (0.0, 10.0),
+        &mut x,
+        &mut v,
+        &params,
+        &arena,
+        |p| {
+            if p.velocity.unwrap()[0] < 0.0 {
+                std::ops::ControlFlow::Break(())
+            } else {
+                std::ops::ControlFlow::Continue(())
+            }
+        },
+    )
     .unwrap();
     assert_eq!(r.termination, Termination::StoppedByMonitor);
     assert!((r.t - 10.0 / 9.81).abs() <= 1e-3, "apex at t = {}", r.t);
@@ -205,17 +215,31 @@ fn monitors_stop_integrators_on_a_condition() {
 
     let mut y = vec![1.0, 0.0];
     let mut steps = 0;
-    let r = dopri5_in(&oscillator(), (0.0, 100.0), &mut y, &Dopri5Params::default(), &arena, |p| {
-        steps += 1;
-        if p.y[0] < 0.0 {
-            std::ops::ControlFlow::Break(())
-        } else {
-            std::ops::ControlFlow::Continue(())
-        }
-    })
+    let r = dopri5_in(
+        &oscillator(),
+        (0.0, 100.0),
+        &mut y,
+        &Dopri5Params::default(),
+        &arena,
+        |p| {
+            steps += 1;
+            if p.y[0] < 0.0 {
+                std::ops::ControlFlow::Break(())
+            } else {
+                std::ops::ControlFlow::Continue(())
+            }
+        },
+    )
     .unwrap();
-    assert_eq!((r.termination, r.steps), (Termination::StoppedByMonitor, steps));
-    assert!(r.t > PI / 2.0 && r.t < PI, "first step past the zero of cos at t = {}", r.t);
+    assert_eq!(
+        (r.termination, r.steps),
+        (Termination::StoppedByMonitor, steps)
+    );
+    assert!(
+        r.t > PI / 2.0 && r.t < PI,
+        "first step past the zero of cos at t = {}",
+        r.t
+    );
 }
 
 #[test]
@@ -233,10 +257,17 @@ fn fixed_steps_cover_the_span_exactly_in_equal_steps() {
     let arena = MemoryArena::new(0);
     let mut ts = Vec::new();
     // 0.3 / 0.1 is 2.9999999999999996 in floating point: still three steps.
-    let r = rk4_in(&oscillator(), (0.0, 0.3), &mut y, &fixed(0.1), &arena, |p| {
-        ts.push((p.t, p.h));
-        std::ops::ControlFlow::Continue(())
-    })
+    let r = rk4_in(
+        &oscillator(),
+        (0.0, 0.3),
+        &mut y,
+        &fixed(0.1),
+        &arena,
+        |p| {
+            ts.push((p.t, p.h));
+            std::ops::ControlFlow::Continue(())
+        },
+    )
     .unwrap();
     assert_eq!(r.steps, 3);
     assert_eq!(ts.last().unwrap().0, 0.3);

@@ -9,8 +9,8 @@ use rvf_algorithms::linear::{Identity, Jacobi, LinearOperator};
 use rvf_algorithms::optimize::{
     identity_plus_rank_one_solve, lbfgs, projected_gradient, truncated_cg, trust_region,
     trust_region_preconditioned, ConvexQuadratic, FnObjective, HessianPreconditioner,
-    HessianVector, Hs1, LbfgsParams, Objective, ProjectedGradientParams,
-    Rosenbrock, ShermanMorrison, TruncatedCgParams, TrustRegionParams, Zakharov,
+    HessianVector, Hs1, LbfgsParams, Objective, ProjectedGradientParams, Rosenbrock,
+    ShermanMorrison, TruncatedCgParams, TrustRegionParams, Zakharov,
 };
 use rvf_algorithms::{SolverError, Termination};
 
@@ -38,8 +38,7 @@ fn trust_region_reaches_the_known_optima() {
         let plain = trust_region(&f, &mut x, &TrustRegionParams::default()).unwrap();
         assert!(max_dev(&x, 0.0) < 1e-7);
         let mut x = f.start::<f64>();
-        let pre =
-            trust_region_preconditioned(&f, &mut x, &TrustRegionParams::default()).unwrap();
+        let pre = trust_region_preconditioned(&f, &mut x, &TrustRegionParams::default()).unwrap();
         assert!(max_dev(&x, 0.0) < 1e-7);
         println!(
             "TR Zakharov n={n}: {} iterations / {} Hv plain, {} iterations / {} Hv with the Sherman–Morrison preconditioner",
@@ -176,8 +175,7 @@ fn projected_gradient_solves_bound_constrained_problems() {
     // Zakharov in a box that contains the optimum.
     let z = Zakharov { n: 10 };
     let mut x = z.start::<f64>();
-    let r =
-        projected_gradient(&z, &mut x, &vec![-5.0; 10], &vec![5.0; 10], &params).unwrap();
+    let r = projected_gradient(&z, &mut x, &vec![-5.0; 10], &vec![5.0; 10], &params).unwrap();
     println!("PG Zakharov n=10: {} iterations", r.iterations);
     assert!(max_dev(&x, 0.0) < 1e-6);
 }
@@ -252,10 +250,7 @@ fn invalid_bounds_and_bad_objectives_are_reported() {
     );
 }
 
-fn trust_region_like<F: Objective<f64>>(
-    f: &F,
-    x: &mut Vec<f64>,
-) -> SolverError {
+fn trust_region_like<F: Objective<f64>>(f: &F, x: &mut Vec<f64>) -> SolverError {
     lbfgs(f, x, &LbfgsParams::default()).unwrap_err()
 }
 
@@ -288,7 +283,10 @@ fn iteration_limits_are_errors_that_say_where_the_optimiser_stopped() {
         ..Default::default()
     };
     let e = trust_region(&f, &mut x, &params).unwrap_err();
-    assert!(matches!(e, SolverError::NotConverged { iterations: 2, .. }), "{e:?}");
+    assert!(
+        matches!(e, SolverError::NotConverged { iterations: 2, .. }),
+        "{e:?}"
+    );
     assert!(e.to_string().contains("after 2 iterations"));
 }
 
@@ -325,7 +323,11 @@ fn monitors_see_every_iteration_and_can_stop_each_optimiser() {
             }
         }
         .unwrap();
-        assert_eq!(r.termination, Termination::StoppedByMonitor, "optimiser {which}");
+        assert_eq!(
+            r.termination,
+            Termination::StoppedByMonitor,
+            "optimiser {which}"
+        );
         assert_eq!(r.iterations, 4);
         assert_eq!(seen.iter().map(|s| s.0).collect::<Vec<_>>(), [1, 2, 3, 4]);
         // The monitor saw the value at the point returned.

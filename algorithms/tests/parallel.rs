@@ -96,8 +96,16 @@ fn parallel_matrix_products_give_the_sequential_result_bitwise() {
     let csr = poisson_2d_csr::<f64>(n, n);
     let x: Vec<f64> = (0..n * n).map(|k| ((k * 7) % 13) as f64 - 6.0).collect();
     let (mut ys, mut yp) = (vec![0.0; n * n], vec![0.0; n * n]);
-    csr.apply_local(Par::Seq, Local::Contiguous(&x), LocalMut::Contiguous(&mut ys));
-    csr.apply_local(Par::Rayon, Local::Contiguous(&x), LocalMut::Contiguous(&mut yp));
+    csr.apply_local(
+        Par::Seq,
+        Local::Contiguous(&x),
+        LocalMut::Contiguous(&mut ys),
+    );
+    csr.apply_local(
+        Par::Rayon,
+        Local::Contiguous(&x),
+        LocalMut::Contiguous(&mut yp),
+    );
     assert_eq!(ys, yp);
     let m = 400;
     let dense = nalgebra::DMatrix::from_fn(m, m, |i, j| 1.0 / (1.0 + i as f64 + 2.0 * j as f64));
@@ -105,8 +113,16 @@ fn parallel_matrix_products_give_the_sequential_result_bitwise() {
     let x = &x[..m];
     for op in [&dense as &dyn LinearOperator<f64>, &array] {
         let (mut ys, mut yp) = (vec![0.0; m], vec![0.0; m]);
-        op.apply_local(Par::Seq, Local::Contiguous(x), LocalMut::Contiguous(&mut ys));
-        op.apply_local(Par::Rayon, Local::Contiguous(x), LocalMut::Contiguous(&mut yp));
+        op.apply_local(
+            Par::Seq,
+            Local::Contiguous(x),
+            LocalMut::Contiguous(&mut ys),
+        );
+        op.apply_local(
+            Par::Rayon,
+            Local::Contiguous(x),
+            LocalMut::Contiguous(&mut yp),
+        );
         assert_eq!(ys, yp);
         // And the product is right: an independent dot product per row.
         for (i, yi) in ys.iter().enumerate() {

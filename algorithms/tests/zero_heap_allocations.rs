@@ -6,7 +6,6 @@
 
 use std::ops::ControlFlow;
 
-
 #[path = "../../tests/common/counting.rs"]
 mod counting;
 use counting::heap_allocations;
@@ -24,7 +23,11 @@ impl Record {
     }
     #[track_caller]
     fn assert_flat(&self, what: &str, at_least: usize) {
-        assert!(self.0.len() >= at_least, "{what}: only {} reports", self.0.len());
+        assert!(
+            self.0.len() >= at_least,
+            "{what}: only {} reports",
+            self.0.len()
+        );
         let (first, last) = (self.0[0], *self.0.last().unwrap());
         assert_eq!(
             last - first,
@@ -70,8 +73,8 @@ mod integrators {
     use rvf::prelude::*;
     use rvf_algorithms::linear::Poisson1d;
     use rvf_algorithms::ode::{
-        dopri5_in, explicit_euler_in, linear_implicit_in, rk4_in, velocity_verlet_in,
-        Dopri5Params, FixedStepParams, FnSecondOrder, FnSystem, ImplicitParams, ImplicitScheme,
+        dopri5_in, explicit_euler_in, linear_implicit_in, rk4_in, velocity_verlet_in, Dopri5Params,
+        FixedStepParams, FnSecondOrder, FnSystem, ImplicitParams, ImplicitScheme,
     };
 
     fn system() -> FnSystem<impl Fn(f64, &[f64], &mut [f64])> {
@@ -91,7 +94,10 @@ mod integrators {
         };
         let mut y = vec![1.0; 64];
         let mut record = Record::new();
-        rk4_in(&system(), (0.0, 1.0), &mut y, &params, &arena, |_| record.note()).unwrap();
+        rk4_in(&system(), (0.0, 1.0), &mut y, &params, &arena, |_| {
+            record.note()
+        })
+        .unwrap();
         record.assert_flat("rk4", 1000);
         let mut record = Record::new();
         explicit_euler_in(&system(), (0.0, 1.0), &mut y, &params, &arena, |_| {
@@ -139,7 +145,10 @@ mod integrators {
             ..Default::default()
         };
         let mut record = Record::new();
-        dopri5_in(&system(), (0.0, 10.0), &mut y, &params, &arena, |_| record.note()).unwrap();
+        dopri5_in(&system(), (0.0, 10.0), &mut y, &params, &arena, |_| {
+            record.note()
+        })
+        .unwrap();
         record.assert_flat("dopri5", 50);
     }
 }
@@ -173,7 +182,10 @@ mod optimizers {
 
         let mut x = f.start::<f64>();
         let mut record = Record::new();
-        lbfgs_in(&f, &mut x, &LbfgsParams::default(), &arena, |_| record.note()).unwrap();
+        lbfgs_in(&f, &mut x, &LbfgsParams::default(), &arena, |_| {
+            record.note()
+        })
+        .unwrap();
         record.assert_flat("L-BFGS", 20);
 
         let mut x = f.start::<f64>();

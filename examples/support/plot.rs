@@ -25,7 +25,11 @@ pub fn viridis(t: f64) -> Rgb {
         [170, 220, 50],
         [253, 231, 37],
     ];
-    let t = if t.is_finite() { t.clamp(0.0, 1.0) } else { 0.0 };
+    let t = if t.is_finite() {
+        t.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
     let x = t * (ANCHORS.len() - 1) as f64;
     let i = (x.floor() as usize).min(ANCHORS.len() - 2);
     let f = x - i as f64;
@@ -229,7 +233,11 @@ pub fn heat_map(
     (x_label, y_label): (&str, &str),
     bar_label: &str,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    assert_eq!(field.len(), nx * ny, "heat_map: the field must have nx·ny values");
+    assert_eq!(
+        field.len(),
+        nx * ny,
+        "heat_map: the field must have nx·ny values"
+    );
     let (plot, left, top) = (480i64, 90i64, 60i64);
     let mut c = Canvas::new(800, 620);
     let finite = field.iter().copied().filter(|v| v.is_finite());
@@ -245,8 +253,11 @@ pub fn heat_map(
             c.set(left + px, top + py, viridis((v - lo) / span));
         }
     }
-    let to_x = |v: f64| left + ((v - x_range.0) / (x_range.1 - x_range.0) * (plot - 1) as f64) as i64;
-    let to_y = |v: f64| top + plot - 1 - ((v - y_range.0) / (y_range.1 - y_range.0) * (plot - 1) as f64) as i64;
+    let to_x =
+        |v: f64| left + ((v - x_range.0) / (x_range.1 - x_range.0) * (plot - 1) as f64) as i64;
+    let to_y = |v: f64| {
+        top + plot - 1 - ((v - y_range.0) / (y_range.1 - y_range.0) * (plot - 1) as f64) as i64
+    };
     let labelled = |lo: f64, hi: f64| -> Vec<(f64, String)> {
         ticks(lo, hi, 4).map(|v| (v, tick_label(v))).collect()
     };
@@ -303,16 +314,21 @@ pub fn line_plot(
     let warp = |s: Scale, v: f64| if s == Scale::Log { v.log10() } else { v };
     let usable = |s: Scale, v: f64| v.is_finite() && (s == Scale::Linear || v > 0.0);
     let points = || {
-        series.iter().flat_map(|s| s.points.iter()).filter(|(x, y)| {
-            usable(x_scale, *x) && usable(y_scale, *y)
-        })
+        series
+            .iter()
+            .flat_map(|s| s.points.iter())
+            .filter(|(x, y)| usable(x_scale, *x) && usable(y_scale, *y))
     };
     let range = |f: &dyn Fn(&(f64, f64)) -> f64, s: Scale| {
         let (lo, hi) = points().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| {
             let v = warp(s, f(p));
             (lo.min(v), hi.max(v))
         });
-        let (lo, hi) = if hi > lo { (lo, hi) } else { (lo - 0.5, lo + 0.5) };
+        let (lo, hi) = if hi > lo {
+            (lo, hi)
+        } else {
+            (lo - 0.5, lo + 0.5)
+        };
         if s == Scale::Log {
             (lo.floor(), hi.ceil())
         } else {

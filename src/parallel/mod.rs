@@ -11,7 +11,7 @@
 //! - [`ensemble`]: independent simulations spread across rayon's threads, each with its
 //!   thread's arena; [`thread_arena_statistics`] gathers the per-thread arena statistics.
 //!
-//! Solvers take the choice as a value, [`Par`](crate::Par), rather than a second API.
+//! Solvers take the choice as a value, [`Par`], rather than a second API.
 
 #[cfg(feature = "rayon")]
 mod ensemble;

@@ -160,7 +160,11 @@ impl Par {
         Z: ZipInputs<Y::Scalar, N>,
         F: Fn(&mut Y::Scalar, [Y::Scalar; N]) + Sync,
     {
-        dispatch!(self, y.zip_in_place(inputs, f), y.par_zip_in_place(inputs, f))
+        dispatch!(
+            self,
+            y.zip_in_place(inputs, f),
+            y.par_zip_in_place(inputs, f)
+        )
     }
 
     /// Calls `f(first_row, rows)` on consecutive blocks of the rows of an output `y` (one

@@ -8,10 +8,10 @@ use rvf::{Par, Real, RealVector, RealVectorMut};
 use super::operator::LinearOperator;
 use super::preconditioner::{precondition, Identity, Preconditioner};
 use super::report::{SolveProgress, SolveReport};
-use crate::no_monitor;
 use crate::error::{non_negative, same_dim, to_f64, SolverError};
-use crate::solver::{default_tol, iteration_limit, NonExhaustive, Termination};
+use crate::no_monitor;
 use crate::solver::AUTO_ITERATIONS;
+use crate::solver::{default_tol, iteration_limit, NonExhaustive, Termination};
 use crate::workspace::{arena_for, Workspace};
 
 /// Parameters of [`cg`] and [`pcg`]. Convergence: `‖b − A·x‖₂ ≤ max(rel_tol·‖b‖₂, abs_tol)`,
@@ -354,7 +354,13 @@ where
             relative_residual: rnorm / bnorm,
         };
         if monitor(&progress).is_break() {
-            return Ok(report(Termination::StoppedByMonitor, k, rnorm, bnorm, history));
+            return Ok(report(
+                Termination::StoppedByMonitor,
+                k,
+                rnorm,
+                bnorm,
+                history,
+            ));
         }
         if rnorm <= tol {
             continue; // confirmed at the top of the loop

@@ -175,5 +175,4 @@ impl<C: Communicator, S: Real + Equivalence> DistributedPoisson2d<'_, C, S> {
             }
         }
     }
-
 }

@@ -8,9 +8,9 @@ use rvf::{Par, Real, RealVector, RealVectorMut};
 use super::fixed_step::{check_start, check_state};
 use super::report::{IntegrationReport, StepProgress};
 use super::system::OdeSystem;
-use crate::no_monitor;
 use crate::error::to_f64;
 use crate::error::{non_negative, positive, SolverError};
+use crate::no_monitor;
 use crate::solver::{default_tol, NonExhaustive, Termination};
 use crate::workspace::{arena_for, Workspace};
 
@@ -221,7 +221,9 @@ where
             let scope = outer.create_scope();
             let mut w = scope.clone_of(y)?;
             // d0 = ‖y0‖, d1 = ‖f0‖ in the error norm.
-            par.zip(&mut w, (&*y,), |wi, [yi]| *wi = yi / (atol + rtol * yi.abs()));
+            par.zip(&mut w, (&*y,), |wi, [yi]| {
+                *wi = yi / (atol + rtol * yi.abs())
+            });
             let d0 = par.l2norm(&w) * n_inv_sqrt;
             par.zip(&mut w, (&*y, &k1), |wi, [yi, fi]| {
                 *wi = fi / (atol + rtol * yi.abs())
@@ -282,7 +284,9 @@ where
         let mut k6 = scope.clone_of(y)?;
         let mut k7 = scope.clone_of(y)?;
 
-        par.zip(&mut stage, (&*y, &k1), |s, [yi, a]| *s = yi + h * f(A21) * a);
+        par.zip(&mut stage, (&*y, &k1), |s, [yi, a]| {
+            *s = yi + h * f(A21) * a
+        });
         system.rhs_local(t + f(C2) * h, stage.local(), k2.local_mut());
         par.zip(&mut stage, (&*y, &k1, &k2), |s, [yi, a, b]| {
             *s = yi + h * (f(A31) * a + f(A32) * b)
@@ -292,9 +296,11 @@ where
             *s = yi + h * (f(A41) * a + f(A42) * b + f(A43) * c)
         });
         system.rhs_local(t + f(C4) * h, stage.local(), k4.local_mut());
-        par.zip(&mut stage, (&*y, &k1, &k2, &k3, &k4), |s, [yi, a, b, c, d]| {
-            *s = yi + h * (f(A51) * a + f(A52) * b + f(A53) * c + f(A54) * d)
-        });
+        par.zip(
+            &mut stage,
+            (&*y, &k1, &k2, &k3, &k4),
+            |s, [yi, a, b, c, d]| *s = yi + h * (f(A51) * a + f(A52) * b + f(A53) * c + f(A54) * d),
+        );
         system.rhs_local(t + f(C5) * h, stage.local(), k5.local_mut());
         par.zip(
             &mut stage,

@@ -8,8 +8,8 @@ use rvf::{Real, RealVectorMut};
 use super::fixed_step::{check_start, drive_fixed_steps, FixedStepParams};
 use super::report::{IntegrationReport, StepProgress};
 use super::system::OdeSystem;
-use crate::no_monitor;
 use crate::error::SolverError;
+use crate::no_monitor;
 use crate::workspace::{arena_for, Workspace};
 
 /// Integrates `y' = f(t, y)` over `t_span` by forward Euler, `y ← y + h·f(t, y)`, in equal
@@ -90,10 +90,19 @@ where
     let par = params.par;
     let outer = arena.create_scope();
     let report = IntegrationReport::new(t_span.0);
-    drive_fixed_steps(&outer, t_span, params, y, None, report, monitor, |scope, t, h, y, _| {
-        let mut k = scope.clone_of(y)?;
-        system.rhs_local(t, y.local(), k.local_mut());
-        par.axpy(y, h, &k);
-        Ok(1)
-    })
+    drive_fixed_steps(
+        &outer,
+        t_span,
+        params,
+        y,
+        None,
+        report,
+        monitor,
+        |scope, t, h, y, _| {
+            let mut k = scope.clone_of(y)?;
+            system.rhs_local(t, y.local(), k.local_mut());
+            par.axpy(y, h, &k);
+            Ok(1)
+        },
+    )
 }

@@ -127,7 +127,11 @@ where
     if t1 > t0 {
         positive("dt", to_f64(params.dt))?;
     }
-    let steps = if t1 > t0 { step_count(t_span, params.dt) } else { 0 };
+    let steps = if t1 > t0 {
+        step_count(t_span, params.dt)
+    } else {
+        0
+    };
     let h = if steps > 0 {
         (t1 - t0) / S::from_usize_lossy(steps)
     } else {

@@ -9,10 +9,10 @@ use rvf::{Par, Real, RealVector, RealVectorMut};
 
 use super::fixed_step::{check_start, drive_fixed_steps, FixedStepParams};
 use super::report::{IntegrationReport, StepProgress};
-use crate::no_monitor;
 use crate::error::to_f64;
 use crate::error::{non_negative, SolverError};
 use crate::linear::{cg_in, CgParams, LinearOperator};
+use crate::no_monitor;
 use crate::solver::{default_tol, NonExhaustive};
 use crate::workspace::{arena_for, Workspace};
 

@@ -8,8 +8,8 @@ use rvf::{Real, RealVector, RealVectorMut};
 use super::fixed_step::{check_start, drive_fixed_steps, FixedStepParams};
 use super::report::{IntegrationReport, StepProgress};
 use super::system::OdeSystem;
-use crate::no_monitor;
 use crate::error::SolverError;
+use crate::no_monitor;
 use crate::workspace::{arena_for, Workspace};
 
 /// Stage vectors of a step: the stage input and k1…k4.
@@ -118,23 +118,32 @@ where
     );
     let outer = arena.create_scope();
     let report = IntegrationReport::new(t_span.0);
-    drive_fixed_steps(&outer, t_span, params, y, None, report, monitor, |scope, t, h, y, _| {
-        let mut stage = scope.clone_of(y)?;
-        let mut k1 = scope.clone_of(y)?;
-        let mut k2 = scope.clone_of(y)?;
-        let mut k3 = scope.clone_of(y)?;
-        let mut k4 = scope.clone_of(y)?;
-        let (hh, h6) = (half * h, h / six);
-        system.rhs_local(t, y.local(), k1.local_mut());
-        par.axpy(&mut stage, hh, &k1);
-        system.rhs_local(t + hh, stage.local(), k2.local_mut());
-        par.zip(&mut stage, (&*y, &k2), |s, [yi, k]| *s = yi + hh * k);
-        system.rhs_local(t + hh, stage.local(), k3.local_mut());
-        par.zip(&mut stage, (&*y, &k3), |s, [yi, k]| *s = yi + h * k);
-        system.rhs_local(t + h, stage.local(), k4.local_mut());
-        par.zip(y, (&k1, &k2, &k3, &k4), |yi, [a, b, c, d]| {
-            *yi += h6 * (a + two * (b + c) + d);
-        });
-        Ok(4)
-    })
+    drive_fixed_steps(
+        &outer,
+        t_span,
+        params,
+        y,
+        None,
+        report,
+        monitor,
+        |scope, t, h, y, _| {
+            let mut stage = scope.clone_of(y)?;
+            let mut k1 = scope.clone_of(y)?;
+            let mut k2 = scope.clone_of(y)?;
+            let mut k3 = scope.clone_of(y)?;
+            let mut k4 = scope.clone_of(y)?;
+            let (hh, h6) = (half * h, h / six);
+            system.rhs_local(t, y.local(), k1.local_mut());
+            par.axpy(&mut stage, hh, &k1);
+            system.rhs_local(t + hh, stage.local(), k2.local_mut());
+            par.zip(&mut stage, (&*y, &k2), |s, [yi, k]| *s = yi + hh * k);
+            system.rhs_local(t + hh, stage.local(), k3.local_mut());
+            par.zip(&mut stage, (&*y, &k3), |s, [yi, k]| *s = yi + h * k);
+            system.rhs_local(t + h, stage.local(), k4.local_mut());
+            par.zip(y, (&k1, &k2, &k3, &k4), |yi, [a, b, c, d]| {
+                *yi += h6 * (a + two * (b + c) + d);
+            });
+            Ok(4)
+        },
+    )
 }

@@ -8,8 +8,8 @@ use rvf::{Real, RealVectorMut};
 use super::fixed_step::{check_start, drive_fixed_steps, FixedStepParams};
 use super::report::{IntegrationReport, StepProgress};
 use super::system::SecondOrderSystem;
-use crate::no_monitor;
 use crate::error::{same_dim, SolverError};
+use crate::no_monitor;
 use crate::workspace::{arena_for, Workspace};
 
 /// Advances positions `x` and velocities `v` over `t_span` by velocity-Verlet steps of at most
@@ -106,14 +106,25 @@ where
     system.accel_local(t_span.0, x.local(), acc.local_mut());
     let mut report = IntegrationReport::new(t_span.0);
     report.evaluations = 1;
-    drive_fixed_steps(&outer, t_span, params, x, Some(v), report, monitor, |scope, t, h, x, v| {
-        let v = v.expect("the driver passes the velocities on");
-        let (half_h, half_h2) = (half * h, half * h * h);
-        par.zip(x, (&*v, &acc), |xi, [vi, ai]| *xi += h * vi + half_h2 * ai);
-        let mut new_acc = scope.clone_of(x)?;
-        system.accel_local(t + h, x.local(), new_acc.local_mut());
-        par.zip(v, (&acc, &new_acc), |vi, [a0, a1]| *vi += half_h * (a0 + a1));
-        par.copy(&mut acc, &new_acc);
-        Ok(1)
-    })
+    drive_fixed_steps(
+        &outer,
+        t_span,
+        params,
+        x,
+        Some(v),
+        report,
+        monitor,
+        |scope, t, h, x, v| {
+            let v = v.expect("the driver passes the velocities on");
+            let (half_h, half_h2) = (half * h, half * h * h);
+            par.zip(x, (&*v, &acc), |xi, [vi, ai]| *xi += h * vi + half_h2 * ai);
+            let mut new_acc = scope.clone_of(x)?;
+            system.accel_local(t + h, x.local(), new_acc.local_mut());
+            par.zip(v, (&acc, &new_acc), |vi, [a0, a1]| {
+                *vi += half_h * (a0 + a1)
+            });
+            par.copy(&mut acc, &new_acc);
+            Ok(1)
+        },
+    )
 }

@@ -177,7 +177,11 @@ mod tests {
     #[test]
     fn strong_wolfe_accepts_a_step_meeting_both_conditions() {
         let start = parabola(0.0);
-        let search = StrongWolfe { c1: 1e-4, c2: 0.1, max_evaluations: 20 };
+        let search = StrongWolfe {
+            c1: 1e-4,
+            c2: 0.1,
+            max_evaluations: 20,
+        };
         let (s, evals) = search.search(start, 0.25, &mut parabola);
         let s = s.expect("the parabola has a Wolfe step");
         assert!(s.phi <= start.phi + 1e-4 * s.alpha * start.dphi);
@@ -189,11 +193,17 @@ mod tests {
     fn backtracking_halves_until_sufficient_decrease() {
         // Model slope φ'(0) = −4 on a straight line; α0 = 8 overshoots to φ = 36.
         let start = parabola(0.0);
-        let search = Backtracking { c1: 1e-4, max_evaluations: 10 };
+        let search = Backtracking {
+            c1: 1e-4,
+            max_evaluations: 10,
+        };
         let mut tried = Vec::new();
         let (s, evals) = search.search(start, 8.0, &mut |a| {
             tried.push(a);
-            Sample { dphi: -4.0, ..parabola(a) }
+            Sample {
+                dphi: -4.0,
+                ..parabola(a)
+            }
         });
         assert_eq!(tried, [8.0, 4.0, 2.0]);
         assert_eq!((s.unwrap().alpha, evals), (2.0, 3));
@@ -201,11 +211,26 @@ mod tests {
 
     #[test]
     fn searches_give_up_after_their_evaluation_budget() {
-        let rising = |a: f64| Sample { alpha: a, phi: 1.0 + a, dphi: 1.0 };
-        let start = Sample { alpha: 0.0, phi: 1.0, dphi: -1.0 };
-        let b = Backtracking { c1: 1e-4, max_evaluations: 5 };
+        let rising = |a: f64| Sample {
+            alpha: a,
+            phi: 1.0 + a,
+            dphi: 1.0,
+        };
+        let start = Sample {
+            alpha: 0.0,
+            phi: 1.0,
+            dphi: -1.0,
+        };
+        let b = Backtracking {
+            c1: 1e-4,
+            max_evaluations: 5,
+        };
         assert_eq!(b.search(start, 1.0, &mut |a| rising(a)).1, 5);
-        let w = StrongWolfe { c1: 1e-4, c2: 0.9, max_evaluations: 5 };
+        let w = StrongWolfe {
+            c1: 1e-4,
+            c2: 0.9,
+            max_evaluations: 5,
+        };
         assert!(w.search(start, 1.0, &mut |a| rising(a)).0.is_none());
     }
 }

@@ -74,7 +74,9 @@ pub trait HessianVector<S: Real>: Objective<S> {
 
     /// [`hessian_vector`](Self::hessian_vector) on this process's storage of any vectors.
     fn hessian_vector_local(&self, x: Local<'_, S>, v: Local<'_, S>, mut out: LocalMut<'_, S>) {
-        x.with_slice(|xs| v.with_slice(|vs| out.with_slice_mut(|os| self.hessian_vector(xs, vs, os))));
+        x.with_slice(|xs| {
+            v.with_slice(|vs| out.with_slice_mut(|os| self.hessian_vector(xs, vs, os)))
+        });
     }
 }
 
@@ -86,7 +88,9 @@ pub trait HessianPreconditioner<S: Real>: Objective<S> {
 
     /// [`precondition`](Self::precondition) on this process's storage of any vectors.
     fn precondition_local(&self, x: Local<'_, S>, v: Local<'_, S>, mut out: LocalMut<'_, S>) {
-        x.with_slice(|xs| v.with_slice(|vs| out.with_slice_mut(|os| self.precondition(xs, vs, os))));
+        x.with_slice(|xs| {
+            v.with_slice(|vs| out.with_slice_mut(|os| self.precondition(xs, vs, os)))
+        });
     }
 }
 

@@ -54,8 +54,7 @@ impl<S: Real> HessianVector<S> for Rosenbrock {
         o.fill(S::zero());
         for i in 0..x.len().saturating_sub(1) {
             // The Hessian of one term couples xᵢ and xᵢ₊₁.
-            let hii =
-                lit::<S>(1200.0) * x[i] * x[i] - lit::<S>(400.0) * x[i + 1] + lit::<S>(2.0);
+            let hii = lit::<S>(1200.0) * x[i] * x[i] - lit::<S>(400.0) * x[i + 1] + lit::<S>(2.0);
             let hij = lit::<S>(-400.0) * x[i];
             o[i] += hii * v[i] + hij * v[i + 1];
             o[i + 1] += hij * v[i] + lit::<S>(200.0) * v[i + 1];

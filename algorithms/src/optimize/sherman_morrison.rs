@@ -97,7 +97,11 @@ impl<'a, S: Real, A: LinearOperator<S> + ?Sized> ShermanMorrison<'a, S, A> {
         same_dim("ShermanMorrison (u)", n, u.dimension())?;
         same_dim("ShermanMorrison (v)", n, v.dimension())?;
         let mut a_inv_u = vec![S::zero(); n];
-        a_inv.apply_local(rvf::Par::Seq, u.local(), rvf::LocalMut::Contiguous(&mut a_inv_u));
+        a_inv.apply_local(
+            rvf::Par::Seq,
+            u.local(),
+            rvf::LocalMut::Contiguous(&mut a_inv_u),
+        );
         let v: Vec<S> = v.local().iter().copied().collect();
         let denominator = check_denominator(v.inner_product(&a_inv_u))?;
         Ok(Self {
@@ -125,7 +129,8 @@ impl<'a, S: Real, A: LinearOperator<S> + ?Sized> ShermanMorrison<'a, S, A> {
         let n = self.v.len();
         same_dim("ShermanMorrison::solve (b)", n, b.dimension())?;
         same_dim("ShermanMorrison::solve (x)", n, x.dimension())?;
-        self.a_inv.apply_local(rvf::Par::Seq, b.local(), x.local_mut());
+        self.a_inv
+            .apply_local(rvf::Par::Seq, b.local(), x.local_mut());
         let vx = x.inner_product(&self.v[..]);
         x.axpy_in_place(-vx / self.denominator, &self.a_inv_u[..]);
         Ok(())

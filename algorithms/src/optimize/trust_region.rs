@@ -287,7 +287,17 @@ impl<S: Real, F: HessianVector<S> + ?Sized> Subproblem<S, F> for Plain {
             x: x.local(),
             products,
         };
-        truncated_cg_like(&h, &Identity, g, x, radius, step, params, arena, no_monitor!())
+        truncated_cg_like(
+            &h,
+            &Identity,
+            g,
+            x,
+            radius,
+            step,
+            params,
+            arena,
+            no_monitor!(),
+        )
     }
 }
 
