@@ -1,4 +1,4 @@
-//! The spec's HPC workflow: a large state advanced for many steps with three arena
+//! A large-simulation workflow: a large state advanced for many steps with three arena
 //! temporaries per step. The physics is the 1-D wave equation u_tt = c²·u_xx on [0, 1] with
 //! fixed ends, integrated with symplectic Euler; the initial state is one discrete normal mode,
 //! whose exact discrete-in-space solution is known, so the run reports its error.

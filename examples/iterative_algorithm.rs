@@ -1,4 +1,4 @@
-//! The spec's iterative-algorithm pattern: two arena temporaries per iteration inside a
+//! The iterative-algorithm pattern: two arena temporaries per iteration inside a
 //! per-iteration scope, next to the same loop with `Vec` temporaries.
 //!
 //! ```text

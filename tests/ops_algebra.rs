@@ -297,7 +297,32 @@ fn try_variants_report_the_operation_and_both_dimensions() {
     assert!(y.try_copy_from(&x).is_err());
     assert!(y.try_binary_in_place(&x, |a, _| a).is_err());
     assert!(y.try_zip_in_place((&x,), |_, _| {}).is_err());
+    for (name, e) in [
+        ("sub_in_place", y.try_sub_in_place(&x).unwrap_err()),
+        (
+            "multiply_in_place",
+            y.try_multiply_in_place(&x).unwrap_err(),
+        ),
+        ("divide_in_place", y.try_divide_in_place(&x).unwrap_err()),
+    ] {
+        assert_eq!((e.operation, e.expected, e.found), (name, 3, 4));
+    }
     assert_eq!(y, [0.0; 3], "a refused operation must not touch its target");
+    // And with fitting dimensions they compute what their panicking twins do.
+    let (mut a, b) = (vec![6.0, 8.0, 9.0], vec![2.0, 4.0, 3.0]);
+    a.try_sub_in_place(&b).unwrap();
+    assert_eq!(a, [4.0, 4.0, 6.0]);
+    a.try_multiply_in_place(&b).unwrap();
+    assert_eq!(a, [8.0, 16.0, 18.0]);
+    a.try_divide_in_place(&b).unwrap();
+    assert_eq!(a, [4.0, 4.0, 6.0]);
+}
+
+#[test]
+#[should_panic(expected = "sub_in_place: dimension mismatch (expected 2, found 3)")]
+fn sub_in_place_panics_with_the_operation_and_both_dimensions() {
+    let mut y = vec![0.0; 2];
+    y.sub_in_place(&[1.0, 2.0, 3.0]);
 }
 
 #[test]

@@ -78,7 +78,7 @@ pub fn arena_allocate<'s, T: Real>(
 }
 
 /// Bytes an arena needs for `steps` steps that each keep `vectors_per_step` copies of
-/// `template` alive (the spec's `estimate_arena_size`), saturating at `usize::MAX`.
+/// `template` alive, saturating at `usize::MAX`.
 ///
 /// With a scope per step, memory is reused from one step to the next: pass `steps = 1`.
 ///

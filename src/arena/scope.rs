@@ -172,7 +172,7 @@ impl<'a> Scope<'a> {
     /// A vector of `len` zeros (RVF's `arena_allocate<T>(arena, n)`).
     ///
     /// # Errors
-    /// As [`alloc_uninit`](Self::alloc_uninit). The spec's example, 10⁹ doubles in a 1 MiB
+    /// As [`alloc_uninit`](Self::alloc_uninit). A request for 10⁹ doubles in a 1 MiB
     /// fixed-size arena, is an [`ArenaError::Exhausted`]:
     ///
     /// ```

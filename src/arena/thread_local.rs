@@ -20,7 +20,7 @@ thread_local! {
 /// [`set_thread_arena_capacity`](Self::set_thread_arena_capacity) (it grows exponentially
 /// beyond that).
 ///
-/// The spec's worker-thread pattern:
+/// The worker-thread pattern: each thread sets its arena's size, then allocates from it.
 ///
 /// ```
 /// use rvf::prelude::*;

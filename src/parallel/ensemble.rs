@@ -1,5 +1,7 @@
 //! Ensembles of independent simulations across rayon's threads, each with its thread's arena.
 
+use core::sync::atomic::{AtomicUsize, Ordering};
+
 use rayon::prelude::*;
 
 use crate::arena::{ArenaStatistics, MemoryArena, ThreadLocalArena};
@@ -37,6 +39,39 @@ where
         .into_par_iter()
         .map(|i| ThreadLocalArena::with(|arena| f(i, arena)))
         .collect()
+}
+
+/// [`ensemble`], reporting as it goes: after each member finishes, `progress(done, members)`
+/// is called on the worker thread that ran it, `done` counting the members finished so far
+/// (1, 2, …, `members`, in order of completion). A long sweep can be watched this way, or
+/// fed to a progress bar.
+///
+/// ```
+/// use std::sync::Mutex;
+/// use rvf::parallel::ensemble_with_progress;
+/// let seen = Mutex::new(Vec::new());
+/// let squares = ensemble_with_progress(
+///     16,
+///     |i, _arena| i * i,
+///     |done, total| seen.lock().unwrap().push((done, total)),
+/// );
+/// assert_eq!(squares[5], 25);
+/// let mut seen = seen.into_inner().unwrap();
+/// seen.sort();
+/// assert_eq!(seen, (1..=16).map(|d| (d, 16)).collect::<Vec<_>>());
+/// ```
+pub fn ensemble_with_progress<R, F, P>(members: usize, f: F, progress: P) -> Vec<R>
+where
+    R: Send,
+    F: Fn(usize, &MemoryArena) -> R + Sync + Send,
+    P: Fn(usize, usize) + Sync + Send,
+{
+    let finished = AtomicUsize::new(0);
+    ensemble(members, |i, arena| {
+        let r = f(i, arena);
+        progress(finished.fetch_add(1, Ordering::Relaxed) + 1, members);
+        r
+    })
 }
 
 /// The statistics of every rayon worker thread's arena, as `(thread index, statistics)`, in

@@ -9,7 +9,8 @@
 //!   reduction gives the same bits as the sequential one, whatever the thread count or
 //!   scheduling.
 //! - [`ensemble`]: independent simulations spread across rayon's threads, each with its
-//!   thread's arena; [`thread_arena_statistics`] gathers the per-thread arena statistics.
+//!   thread's arena ([`ensemble_with_progress`] reports each finished member);
+//!   [`thread_arena_statistics`] gathers the per-thread arena statistics.
 //!
 //! Solvers take the choice as a value, [`Par`], rather than a second API.
 
@@ -22,7 +23,7 @@ mod ops;
 mod par;
 
 #[cfg(feature = "rayon")]
-pub use ensemble::{ensemble, thread_arena_statistics};
+pub use ensemble::{ensemble, ensemble_with_progress, thread_arena_statistics};
 #[cfg(feature = "rayon")]
 pub use ops::{ParRealVector, ParRealVectorMut};
 pub use par::Par;
