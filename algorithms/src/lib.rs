@@ -75,3 +75,8 @@ mod workspace;
 pub use error::SolverError;
 pub use solver::{NonExhaustive, Termination};
 pub use workspace::Workspace;
+
+// The README's Rust examples run as doc tests of this crate, so they cannot go stale.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;

@@ -61,6 +61,18 @@ impl Workspace {
         &self.arena
     }
 
+    /// The arena for the next solve. After a solve that made the arena grow (it then holds
+    /// several chunks), the chunks are replaced by one that holds everything that solve
+    /// needed at once: allocations in one chunk stay on the arena's shortest path, and the
+    /// next solve of the same size touches the heap no more.
+    pub(crate) fn arena_for_solve(&mut self) -> &MemoryArena {
+        let s = self.arena.statistics();
+        if s.chunks > 1 {
+            self.arena = MemoryArena::new(s.peak_usage.next_power_of_two());
+        }
+        &self.arena
+    }
+
     /// Statistics of the arena.
     pub fn statistics(&self) -> ArenaStatistics {
         self.arena.statistics()

@@ -6,7 +6,7 @@
 //! and, for outputs, scattered back afterwards. That buffer is a heap allocation: the one place
 //! where strided vectors cost more than contiguous ones.
 
-use super::local::{Local, LocalMut};
+use super::local::{Local, LocalMut, Strided, StridedMut};
 
 impl<S: Copy> Local<'_, S> {
     /// Runs `f` on the elements as a slice: the storage itself when contiguous, a gathered
@@ -22,12 +22,31 @@ impl<S: Copy> Local<'_, S> {
     pub fn with_slice<R>(&self, f: impl FnOnce(&[S]) -> R) -> R {
         match self {
             Local::Contiguous(s) => f(s),
-            Local::Strided(s) => {
-                let gathered: Vec<S> = s.iter().copied().collect();
-                f(&gathered)
-            }
+            Local::Strided(s) => gathered(*s, f),
         }
     }
+}
+
+// The strided paths live out of line, so that the contiguous path, `f` included, stays small
+// enough to be inlined where it is called (callgrind: an RK4 step over a user closure took
+// 16 instructions per element with both paths in one function, 10 without).
+
+#[cold]
+#[inline(never)]
+fn gathered<S: Copy, R>(s: Strided<'_, S>, f: impl FnOnce(&[S]) -> R) -> R {
+    let gathered: Vec<S> = s.iter().copied().collect();
+    f(&gathered)
+}
+
+#[cold]
+#[inline(never)]
+fn scattered<S: Copy, R>(s: &mut StridedMut<'_, S>, f: impl FnOnce(&mut [S]) -> R) -> R {
+    let mut buf: Vec<S> = s.as_strided().iter().copied().collect();
+    let r = f(&mut buf);
+    for (slot, v) in s.iter_mut().zip(buf) {
+        *slot = v;
+    }
+    r
 }
 
 impl<S: Copy> LocalMut<'_, S> {
@@ -44,14 +63,7 @@ impl<S: Copy> LocalMut<'_, S> {
     pub fn with_slice_mut<R>(&mut self, f: impl FnOnce(&mut [S]) -> R) -> R {
         match self {
             LocalMut::Contiguous(s) => f(s),
-            LocalMut::Strided(s) => {
-                let mut buf: Vec<S> = s.as_strided().iter().copied().collect();
-                let r = f(&mut buf);
-                for (slot, v) in s.iter_mut().zip(buf) {
-                    *slot = v;
-                }
-                r
-            }
+            LocalMut::Strided(s) => scattered(s, f),
         }
     }
 
@@ -69,7 +81,6 @@ impl<S: Copy> LocalMut<'_, S> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ops::{Strided, StridedMut};
 
     #[test]
     fn strided_views_are_gathered_and_scattered_back_in_order() {

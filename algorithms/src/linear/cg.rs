@@ -180,7 +180,15 @@ impl Workspace {
         B: RealVector<Scalar = S> + ArenaClone + ?Sized,
         X: RealVectorMut<Scalar = S> + ?Sized,
     {
-        pcg_in(a, &Identity, b, x, params, self.arena(), no_monitor!())
+        pcg_in(
+            a,
+            &Identity,
+            b,
+            x,
+            params,
+            self.arena_for_solve(),
+            no_monitor!(),
+        )
     }
 
     /// [`pcg`] with this workspace's arena.
@@ -202,7 +210,7 @@ impl Workspace {
         B: RealVector<Scalar = S> + ArenaClone + ?Sized,
         X: RealVectorMut<Scalar = S> + ?Sized,
     {
-        pcg_in(a, m, b, x, params, self.arena(), no_monitor!())
+        pcg_in(a, m, b, x, params, self.arena_for_solve(), no_monitor!())
     }
 }
 

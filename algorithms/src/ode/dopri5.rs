@@ -147,7 +147,14 @@ impl Workspace {
         F: OdeSystem<S> + ?Sized,
         V: RealVectorMut<Scalar = S> + ArenaClone + ?Sized,
     {
-        dopri5_in(system, t_span, y, params, self.arena(), no_monitor!())
+        dopri5_in(
+            system,
+            t_span,
+            y,
+            params,
+            self.arena_for_solve(),
+            no_monitor!(),
+        )
     }
 }
 

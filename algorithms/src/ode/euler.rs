@@ -64,7 +64,14 @@ impl Workspace {
         F: OdeSystem<S> + ?Sized,
         V: RealVectorMut<Scalar = S> + ArenaClone + ?Sized,
     {
-        explicit_euler_in(system, t_span, y, params, self.arena(), no_monitor!())
+        explicit_euler_in(
+            system,
+            t_span,
+            y,
+            params,
+            self.arena_for_solve(),
+            no_monitor!(),
+        )
     }
 }
 

@@ -153,7 +153,15 @@ impl Workspace {
         A: LinearOperator<S> + ?Sized,
         V: RealVectorMut<Scalar = S> + ArenaClone + ?Sized,
     {
-        linear_implicit_in(a, forcing, t_span, y, params, self.arena(), no_monitor!())
+        linear_implicit_in(
+            a,
+            forcing,
+            t_span,
+            y,
+            params,
+            self.arena_for_solve(),
+            no_monitor!(),
+        )
     }
 }
 

@@ -69,7 +69,14 @@ impl Workspace {
         F: OdeSystem<S> + ?Sized,
         V: RealVectorMut<Scalar = S> + ArenaClone + ?Sized,
     {
-        rk4_in(system, t_span, y, params, self.arena(), no_monitor!())
+        rk4_in(
+            system,
+            t_span,
+            y,
+            params,
+            self.arena_for_solve(),
+            no_monitor!(),
+        )
     }
 }
 
@@ -136,9 +143,13 @@ where
             system.rhs_local(t, y.local(), k1.local_mut());
             par.axpy(&mut stage, hh, &k1);
             system.rhs_local(t + hh, stage.local(), k2.local_mut());
-            par.zip(&mut stage, (&*y, &k2), |s, [yi, k]| *s = yi + hh * k);
+            // Copy and axpy rather than one two-input map: both are single streaming passes that
+            // vectorise, where the variadic map indexes each input per element.
+            par.copy(&mut stage, &*y);
+            par.axpy(&mut stage, hh, &k2);
             system.rhs_local(t + hh, stage.local(), k3.local_mut());
-            par.zip(&mut stage, (&*y, &k3), |s, [yi, k]| *s = yi + h * k);
+            par.copy(&mut stage, &*y);
+            par.axpy(&mut stage, h, &k3);
             system.rhs_local(t + h, stage.local(), k4.local_mut());
             par.zip(y, (&k1, &k2, &k3, &k4), |yi, [a, b, c, d]| {
                 *yi += h6 * (a + two * (b + c) + d);

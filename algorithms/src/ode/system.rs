@@ -40,6 +40,7 @@ pub trait OdeSystem<S: Real> {
 
     /// `dydt ← f(t, y)` on this process's storage of any vector. The default runs
     /// [`rhs`](Self::rhs) on slices.
+    #[inline]
     fn rhs_local(&self, t: S, y: Local<'_, S>, mut dydt: LocalMut<'_, S>) {
         y.with_slice(|ys| dydt.with_slice_mut(|ds| self.rhs(t, ys, ds)));
     }

@@ -70,7 +70,15 @@ impl Workspace {
         F: SecondOrderSystem<S> + ?Sized,
         V: RealVectorMut<Scalar = S> + ArenaClone + ?Sized,
     {
-        velocity_verlet_in(system, t_span, x, v, params, self.arena(), no_monitor!())
+        velocity_verlet_in(
+            system,
+            t_span,
+            x,
+            v,
+            params,
+            self.arena_for_solve(),
+            no_monitor!(),
+        )
     }
 }
 

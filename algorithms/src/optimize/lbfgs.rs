@@ -102,7 +102,7 @@ impl Workspace {
         F: Objective<S> + ?Sized,
         V: RealVectorMut<Scalar = S> + ArenaClone + ?Sized,
     {
-        lbfgs_in(f, x, params, self.arena(), no_monitor!())
+        lbfgs_in(f, x, params, self.arena_for_solve(), no_monitor!())
     }
 }
 

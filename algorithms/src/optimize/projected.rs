@@ -111,7 +111,15 @@ impl Workspace {
         L: RealVector<Scalar = S> + ?Sized,
         U: RealVector<Scalar = S> + ?Sized,
     {
-        projected_gradient_in(f, x, lower, upper, params, self.arena(), no_monitor!())
+        projected_gradient_in(
+            f,
+            x,
+            lower,
+            upper,
+            params,
+            self.arena_for_solve(),
+            no_monitor!(),
+        )
     }
 }
 

@@ -217,7 +217,7 @@ impl Workspace {
         F: HessianVector<S> + ?Sized,
         V: RealVectorMut<Scalar = S> + ArenaClone + ?Sized,
     {
-        run(&Plain, f, x, params, self.arena(), no_monitor!())
+        run(&Plain, f, x, params, self.arena_for_solve(), no_monitor!())
     }
 
     /// [`trust_region_preconditioned`] with this workspace's arena.
@@ -235,7 +235,14 @@ impl Workspace {
         F: HessianVector<S> + HessianPreconditioner<S> + ?Sized,
         V: RealVectorMut<Scalar = S> + ArenaClone + ?Sized,
     {
-        run(&Preconditioned, f, x, params, self.arena(), no_monitor!())
+        run(
+            &Preconditioned,
+            f,
+            x,
+            params,
+            self.arena_for_solve(),
+            no_monitor!(),
+        )
     }
 }
 

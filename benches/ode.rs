@@ -1,0 +1,195 @@
+//! The integrators on a non-stiff 2000-state linear chain `y'ᵢ = −yᵢ + ½·yᵢ₊₁` (cyclic), side
+//! by side in one run:
+//!
+//! - `rk4`: 1000 fixed steps to t = 1 by rvf's `rk4` (arena stages), a hand-written RK4 loop
+//!   over preallocated `Vec`s (the limit), and `ode_solvers::Rk4` on a `DVector`;
+//! - `dopri5`: t = 0 … 10 at rtol 1e-6, atol 1e-9 by rvf's `dopri5` and `ode_solvers::Dopri5`
+//!   (sparse output: the end state only); the step counts are printed, so equal work is seen.
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use rvf_algorithms::ode::{Dopri5Params, FixedStepParams, FnSystem};
+use rvf_algorithms::Workspace;
+
+const N: usize = 2000;
+const STEPS: usize = 1000;
+
+fn chain(y: &[f64], dy: &mut [f64]) {
+    let n = y.len();
+    for i in 0..n {
+        dy[i] = -y[i] + 0.5 * y[(i + 1) % n];
+    }
+}
+
+fn start() -> Vec<f64> {
+    (0..N).map(|i| 1.0 + (i % 17) as f64 * 0.1).collect()
+}
+
+/// RK4 over preallocated vectors: no allocation, plain loops.
+fn hand_rk4(y: &mut [f64], h: f64, steps: usize) {
+    let n = y.len();
+    let (mut k1, mut k2, mut k3, mut k4, mut s) = (
+        vec![0.0; n],
+        vec![0.0; n],
+        vec![0.0; n],
+        vec![0.0; n],
+        vec![0.0; n],
+    );
+    for _ in 0..steps {
+        chain(y, &mut k1);
+        for i in 0..n {
+            s[i] = y[i] + 0.5 * h * k1[i];
+        }
+        chain(&s, &mut k2);
+        for i in 0..n {
+            s[i] = y[i] + 0.5 * h * k2[i];
+        }
+        chain(&s, &mut k3);
+        for i in 0..n {
+            s[i] = y[i] + h * k3[i];
+        }
+        chain(&s, &mut k4);
+        for i in 0..n {
+            y[i] += h / 6.0 * (k1[i] + 2.0 * (k2[i] + k3[i]) + k4[i]);
+        }
+    }
+}
+
+struct OdeSolversChain;
+
+impl ode_solvers::System<f64, ode_solvers::DVector<f64>> for OdeSolversChain {
+    fn system(&self, _t: f64, y: &ode_solvers::DVector<f64>, dy: &mut ode_solvers::DVector<f64>) {
+        chain(y.as_slice(), dy.as_mut_slice());
+    }
+}
+
+fn bench_rk4(c: &mut Criterion) {
+    let system = FnSystem::new(N, |_t: f64, y: &[f64], dy: &mut [f64]| chain(y, dy));
+    let params = FixedStepParams {
+        dt: 1.0 / STEPS as f64,
+        ..Default::default()
+    };
+    // Equal work: the three end states agree.
+    let mut a = start();
+    Workspace::new()
+        .rk4(&system, (0.0, 1.0), &mut a, &params)
+        .unwrap();
+    let mut b = start();
+    hand_rk4(&mut b, 1.0 / STEPS as f64, STEPS);
+    let diff = a
+        .iter()
+        .zip(&b)
+        .fold(0.0_f64, |m, (p, q)| m.max((p - q).abs()));
+    assert!(
+        diff < 1e-12,
+        "rvf and the hand-written RK4 differ by {diff:e}"
+    );
+
+    let mut group = c.benchmark_group("ode/rk4_chain_2000x1000");
+    group.sample_size(20);
+    group.warm_up_time(Duration::from_millis(500));
+    group.measurement_time(Duration::from_secs(3));
+    group.throughput(Throughput::Elements(STEPS as u64));
+    let mut workspace = Workspace::new();
+    group.bench_function("rvf", |bench| {
+        bench.iter(|| {
+            let mut y = start();
+            workspace.rk4(&system, (0.0, 1.0), &mut y, &params).unwrap();
+            black_box(y)
+        })
+    });
+    group.bench_function("hand_written", |bench| {
+        bench.iter(|| {
+            let mut y = start();
+            hand_rk4(&mut y, 1.0 / STEPS as f64, STEPS);
+            black_box(y)
+        })
+    });
+    group.bench_function("ode_solvers", |bench| {
+        bench.iter(|| {
+            let y0 = ode_solvers::DVector::from_vec(start());
+            let mut s = ode_solvers::Rk4::new(OdeSolversChain, 0.0, y0, 1.0, 1.0 / STEPS as f64);
+            s.integrate().unwrap();
+            black_box(s.y_out().last().cloned())
+        })
+    });
+    group.finish();
+}
+
+fn bench_dopri5(c: &mut Criterion) {
+    let system = FnSystem::new(N, |_t: f64, y: &[f64], dy: &mut [f64]| chain(y, dy));
+    let params = Dopri5Params {
+        rel_tol: 1e-6,
+        abs_tol: 1e-9,
+        ..Default::default()
+    };
+    let mut y = start();
+    let r = Workspace::new()
+        .dopri5(&system, (0.0, 10.0), &mut y, &params)
+        .unwrap();
+    let mut s = ode_solvers::Dopri5::from_param(
+        OdeSolversChain,
+        0.0,
+        10.0,
+        10.0,
+        ode_solvers::DVector::from_vec(start()),
+        1e-6,
+        1e-9,
+        0.9,
+        0.04,
+        0.2,
+        10.0,
+        10.0,
+        0.0,
+        100_000,
+        1000,
+        ode_solvers::OutputType::Sparse,
+    );
+    let stats = s.integrate().unwrap();
+    println!(
+        "dopri5 on the chain to t = 10: rvf {} steps ({} rejected, {} evaluations), \
+         ode_solvers {} steps ({} rejected, {} evaluations)",
+        r.steps,
+        r.rejected,
+        r.evaluations,
+        stats.accepted_steps,
+        stats.rejected_steps,
+        stats.num_eval
+    );
+
+    let mut group = c.benchmark_group("ode/dopri5_chain_2000_to_10");
+    group.sample_size(20);
+    group.warm_up_time(Duration::from_millis(500));
+    group.measurement_time(Duration::from_secs(3));
+    let mut workspace = Workspace::new();
+    group.bench_function("rvf", |bench| {
+        bench.iter(|| {
+            let mut y = start();
+            workspace
+                .dopri5(&system, (0.0, 10.0), &mut y, &params)
+                .unwrap();
+            black_box(y)
+        })
+    });
+    group.bench_function("ode_solvers", |bench| {
+        bench.iter(|| {
+            let mut s = ode_solvers::Dopri5::new(
+                OdeSolversChain,
+                0.0,
+                10.0,
+                10.0,
+                ode_solvers::DVector::from_vec(start()),
+                1e-6,
+                1e-9,
+            );
+            s.integrate().unwrap();
+            black_box(s.y_out().last().cloned())
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench_rk4, bench_dopri5);
+criterion_main!(benches);
