@@ -3,56 +3,19 @@
 use core::ops::ControlFlow;
 
 use rvf::arena::{ArenaClone, MemoryArena};
-use rvf::{Par, Real, RealVector, RealVectorMut};
+use rvf::{Real, RealVector, RealVectorMut};
 
 use super::operator::LinearOperator;
+use super::params::KrylovParams;
 use super::preconditioner::{precondition, Identity, Preconditioner};
 use super::report::{SolveProgress, SolveReport};
 use crate::error::{non_negative, same_dim, to_f64, SolverError};
 use crate::no_monitor;
-use crate::solver::AUTO_ITERATIONS;
-use crate::solver::{default_tol, iteration_limit, NonExhaustive, Termination};
+use crate::solver::{iteration_limit, Termination};
 use crate::workspace::{arena_for, Workspace};
 
-/// Parameters of [`cg`] and [`pcg`]. Convergence: `‖b − A·x‖₂ ≤ max(rel_tol·‖b‖₂, abs_tol)`,
-/// checked on the true residual.
-///
-/// ```
-/// use rvf_algorithms::linear::CgParams;
-/// let p = CgParams::<f64> { rel_tol: 1e-10, max_iter: 500, ..Default::default() };
-/// assert_eq!(p.abs_tol, 0.0);
-/// assert!(CgParams::<f32>::default().rel_tol > 1e-6); // reachable in single precision
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct CgParams<S> {
-    /// Relative tolerance on `‖r‖/‖b‖`. Default `1e-8` (`100·ε` for `f32`: `1.2e-5`).
-    pub rel_tol: S,
-    /// Absolute tolerance on `‖r‖`. Default `0`.
-    pub abs_tol: S,
-    /// Iteration limit. Default: `10·n` for `n` unknowns.
-    pub max_iter: usize,
-    /// Record `‖rₖ‖/‖b‖` for every iteration (starting with k = 0) in
-    /// [`SolveReport::history`]. The buffer is reserved before iterating. Default `false`.
-    pub record_history: bool,
-    /// Sequential or rayon-parallel vector operations, operator and preconditioner
-    /// applications. The iterates are bitwise the same either way. Default [`Par::Seq`].
-    pub par: Par,
-    /// Room for more parameters: write `..Default::default()`.
-    pub non_exhaustive: NonExhaustive,
-}
-
-impl<S: Real> Default for CgParams<S> {
-    fn default() -> Self {
-        Self {
-            rel_tol: default_tol(1e-8),
-            abs_tol: S::zero(),
-            max_iter: AUTO_ITERATIONS,
-            record_history: false,
-            par: Par::Seq,
-            non_exhaustive: NonExhaustive::default(),
-        }
-    }
-}
+/// Parameters of [`cg`] and [`pcg`]; see [`KrylovParams`].
+pub type CgParams<S> = KrylovParams<S>;
 
 /// Work vectors CG keeps: r, p, A·p, z, and one temporary for the true residual.
 const WORK_VECTORS: usize = 5;

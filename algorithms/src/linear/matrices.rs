@@ -14,6 +14,8 @@ use rvf::{Par, Real};
 
 #[cfg(any(feature = "nalgebra", feature = "ndarray"))]
 use super::operator::{check_apply, LinearOperator};
+#[cfg(any(feature = "nalgebra", feature = "ndarray"))]
+use crate::error::SolverError;
 
 /// Runs the row-block kernel `rows(first_row, y_block)` over a contiguous view of `y`
 /// (gathering a strided `y` into a buffer and scattering it back).
@@ -58,6 +60,27 @@ impl<S: Real + nalgebra::Scalar> LinearOperator<S> for nalgebra::DMatrix<S> {
     fn diagonal(&self) -> Option<Vec<S>> {
         Some(self.diagonal().iter().copied().collect())
     }
+    /// `yⱼ ← A[:, j]·x`: a deterministic dot product with each contiguous column.
+    fn apply_transpose_local(
+        &self,
+        par: Par,
+        x: Local<'_, S>,
+        y: LocalMut<'_, S>,
+    ) -> Result<(), SolverError> {
+        let (m, n) = self.shape();
+        check_apply("DMatrix (transpose)", n, m, x.len(), y.len());
+        let data = self.as_slice();
+        by_row_blocks(par, y, m, |first, ys| {
+            for (j, yj) in ys.iter_mut().enumerate() {
+                let column = &data[(first + j) * m..(first + j + 1) * m];
+                *yj = rvf::ops::kernels::reduce2(Local::Contiguous(column), x, |p, q| p * q);
+            }
+        });
+        Ok(())
+    }
+    fn apply_transpose(&self, x: &[S], y: &mut [S]) -> Result<(), SolverError> {
+        self.apply_transpose_local(Par::Seq, Local::Contiguous(x), LocalMut::Contiguous(y))
+    }
 }
 
 /// Dense 2-D arrays in any layout: `yᵢ ← A[i, :]·x` with rvf's deterministic dot product.
@@ -85,6 +108,26 @@ impl<S: Real> LinearOperator<S> for ndarray::Array2<S> {
     fn diagonal(&self) -> Option<Vec<S>> {
         Some(self.diag().to_vec())
     }
+    /// `yⱼ ← A[:, j]·x` with rvf's deterministic dot product, in any layout.
+    fn apply_transpose_local(
+        &self,
+        par: Par,
+        x: Local<'_, S>,
+        y: LocalMut<'_, S>,
+    ) -> Result<(), SolverError> {
+        use rvf::RealVector;
+        let (m, n) = self.dim();
+        check_apply("Array2 (transpose)", n, m, x.len(), y.len());
+        by_row_blocks(par, y, m, |first, ys| {
+            for (j, yj) in ys.iter_mut().enumerate() {
+                *yj = rvf::ops::kernels::reduce2(self.column(first + j).local(), x, |p, q| p * q);
+            }
+        });
+        Ok(())
+    }
+    fn apply_transpose(&self, x: &[S], y: &mut [S]) -> Result<(), SolverError> {
+        self.apply_transpose_local(Par::Seq, Local::Contiguous(x), LocalMut::Contiguous(y))
+    }
 }
 
 /// Compressed sparse rows.
@@ -111,6 +154,25 @@ impl<S: Real + nalgebra::Scalar> LinearOperator<S> for nalgebra_sparse::CsrMatri
             }),
         }
     }
+    fn apply_transpose_local(
+        &self,
+        _par: Par,
+        x: Local<'_, S>,
+        y: LocalMut<'_, S>,
+    ) -> Result<(), SolverError> {
+        check_apply(
+            "CsrMatrix (transpose)",
+            self.ncols(),
+            self.nrows(),
+            x.len(),
+            y.len(),
+        );
+        csr_transpose(self, x, y);
+        Ok(())
+    }
+    fn apply_transpose(&self, x: &[S], y: &mut [S]) -> Result<(), SolverError> {
+        self.apply_transpose_local(Par::Seq, Local::Contiguous(x), LocalMut::Contiguous(y))
+    }
     fn diagonal(&self) -> Option<Vec<S>> {
         let offsets = self.row_offsets();
         let cols = self.col_indices();
@@ -125,6 +187,30 @@ impl<S: Real + nalgebra::Scalar> LinearOperator<S> for nalgebra_sparse::CsrMatri
                 .collect(),
         )
     }
+}
+
+/// The transpose product of a CSR matrix scatters row by row, `y[colₖ] += A[i, colₖ]·xᵢ`, in
+/// row order on the calling thread (a parallel scatter would need a buffer per thread and
+/// would change the order of the additions).
+#[cfg(feature = "sparse")]
+fn csr_transpose<S: Real + nalgebra::Scalar>(
+    a: &nalgebra_sparse::CsrMatrix<S>,
+    x: Local<'_, S>,
+    mut y: LocalMut<'_, S>,
+) {
+    y.with_slice_mut(|ys| {
+        ys.fill(S::zero());
+        let (offsets, cols, vals) = (a.row_offsets(), a.col_indices(), a.values());
+        for (i, range) in offsets.windows(2).enumerate() {
+            let xi = x.get(i);
+            for (&c, &v) in cols[range[0]..range[1]]
+                .iter()
+                .zip(&vals[range[0]..range[1]])
+            {
+                ys[c] += v * xi;
+            }
+        }
+    });
 }
 
 /// `yᵢ ← Σₖ A[first + i, colₖ]·x[colₖ]` over a block of rows of a CSR matrix; `get` reads

@@ -1,18 +1,41 @@
-//! Linear systems: operators, preconditioners, conjugate gradient, Poisson test problems.
+//! Linear systems: operators, preconditioners, Krylov solvers, test problems.
+//!
+//! | solver | for | needs from the operator | preconditioner |
+//! | --- | --- | --- | --- |
+//! | [`cg`], [`pcg`] | symmetric positive definite | `apply` | SPD |
+//! | [`minres`], [`pminres`] | symmetric, definite or indefinite | `apply` | SPD |
+//! | [`gmres`], [`pgmres`] | any square matrix | `apply` | any fixed (right) |
+//! | [`fgmres`] | any square matrix | `apply` | may change between iterations |
+//! | [`bicgstab`], [`pbicgstab`] | any square matrix, short recurrences | `apply` | any fixed (right) |
+//!
+//! Test problems: [`Poisson1d`], [`Poisson2d`] (SPD), [`ConvectionDiffusion2d`]
+//! (non-symmetric), as matrix-free operators and (feature `sparse`) CSR matrices.
 
+mod bicgstab;
 mod cg;
+mod convection_diffusion;
 #[cfg(feature = "mpi")]
 mod distributed;
+mod gmres;
 mod matrices;
+mod minres;
 mod operator;
+mod params;
 mod poisson;
 mod preconditioner;
 mod report;
 
+pub use bicgstab::{bicgstab, bicgstab_in, pbicgstab, pbicgstab_in, BicgstabParams};
 pub use cg::{cg, cg_in, pcg, pcg_in, CgParams};
+#[cfg(feature = "sparse")]
+pub use convection_diffusion::convection_diffusion_2d_csr;
+pub use convection_diffusion::ConvectionDiffusion2d;
 #[cfg(feature = "mpi")]
 pub use distributed::DistributedPoisson2d;
-pub use operator::{FnOperator, LinearOperator};
+pub use gmres::{fgmres, fgmres_in, gmres, gmres_in, pgmres, pgmres_in, GmresParams};
+pub use minres::{minres, minres_in, pminres, pminres_in, MinresParams};
+pub use operator::{FnOperator, FnOperatorWithTranspose, LinearOperator};
+pub use params::KrylovParams;
 #[cfg(feature = "sparse")]
 pub use poisson::{poisson_1d_csr, poisson_2d_csr};
 pub use poisson::{Poisson1d, Poisson2d};

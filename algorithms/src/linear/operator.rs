@@ -3,6 +3,8 @@
 use rvf::ops::{Local, LocalMut};
 use rvf::{DenseMatrix, Par, Real, RealVectorMut};
 
+use crate::error::SolverError;
+
 /// A linear map `A: ℝⁿ → ℝᵐ`, applied as `y ← A·x`.
 ///
 /// Implement [`nrows`](Self::nrows), [`ncols`](Self::ncols) and [`apply`](Self::apply) over
@@ -71,6 +73,40 @@ pub trait LinearOperator<S: Real> {
     fn diagonal(&self) -> Option<Vec<S>> {
         None
     }
+
+    /// `y ← Aᵀ·x` on slices of lengths `nrows()` and `ncols()`, for the methods that need the
+    /// transpose (least squares). The default is an error, [`SolverError::MissingCapability`]:
+    /// the operator has no transpose to give.
+    ///
+    /// # Errors
+    /// [`SolverError::MissingCapability`] for operators without a transpose.
+    fn apply_transpose(&self, x: &[S], y: &mut [S]) -> Result<(), SolverError> {
+        let _ = (x, y);
+        Err(no_transpose())
+    }
+
+    /// `y ← Aᵀ·x` on this process's storage of any vector; the default runs
+    /// [`apply_transpose`](Self::apply_transpose) on slices and ignores `par`.
+    ///
+    /// # Errors
+    /// As [`apply_transpose`](Self::apply_transpose).
+    fn apply_transpose_local(
+        &self,
+        par: Par,
+        x: Local<'_, S>,
+        mut y: LocalMut<'_, S>,
+    ) -> Result<(), SolverError> {
+        let _ = par;
+        x.with_slice(|xs| y.with_slice_mut(|ys| self.apply_transpose(xs, ys)))
+    }
+}
+
+/// The error of an operator without a transpose.
+fn no_transpose() -> SolverError {
+    SolverError::MissingCapability {
+        capability: "a transpose application",
+        needed_by: "methods that use Aᵀ (least squares) need LinearOperator::apply_transpose",
+    }
 }
 
 macro_rules! forward_operator {
@@ -90,6 +126,17 @@ macro_rules! forward_operator {
             }
             fn diagonal(&self) -> Option<Vec<S>> {
                 (**self).diagonal()
+            }
+            fn apply_transpose(&self, x: &[S], y: &mut [S]) -> Result<(), SolverError> {
+                (**self).apply_transpose(x, y)
+            }
+            fn apply_transpose_local(
+                &self,
+                par: Par,
+                x: Local<'_, S>,
+                y: LocalMut<'_, S>,
+            ) -> Result<(), SolverError> {
+                (**self).apply_transpose_local(par, x, y)
             }
         }
     )+};
@@ -160,6 +207,69 @@ impl<S: Real, F: Fn(&[S], &mut [S])> LinearOperator<S> for FnOperator<F> {
     }
 }
 
+/// A matrix-free operator with its transpose, from two closures over slices: `f(x, y)` sets
+/// `y ← A·x`, `ft(x, y)` sets `y ← Aᵀ·x`; for least-squares methods.
+///
+/// ```
+/// use rvf_algorithms::linear::{FnOperatorWithTranspose, LinearOperator};
+/// // A = [1 2 3] (1 × 3)
+/// let a = FnOperatorWithTranspose::new(
+///     1,
+///     3,
+///     |x: &[f64], y: &mut [f64]| y[0] = x[0] + 2.0 * x[1] + 3.0 * x[2],
+///     |x: &[f64], y: &mut [f64]| y.iter_mut().zip([1.0, 2.0, 3.0]).for_each(|(yi, a)| *yi = a * x[0]),
+/// );
+/// let mut y = vec![0.0; 3];
+/// a.apply_transpose(&[2.0], &mut y).unwrap();
+/// assert_eq!(y, [2.0, 4.0, 6.0]);
+/// ```
+#[derive(Clone)]
+pub struct FnOperatorWithTranspose<F, G> {
+    rows: usize,
+    cols: usize,
+    f: F,
+    ft: G,
+}
+
+impl<F, G> FnOperatorWithTranspose<F, G> {
+    /// A `rows × cols` operator from `A·x` and `Aᵀ·x`.
+    pub fn new(rows: usize, cols: usize, f: F, ft: G) -> Self {
+        Self { rows, cols, f, ft }
+    }
+}
+
+impl<S: Real, F: Fn(&[S], &mut [S]), G: Fn(&[S], &mut [S])> LinearOperator<S>
+    for FnOperatorWithTranspose<F, G>
+{
+    fn nrows(&self) -> usize {
+        self.rows
+    }
+    fn ncols(&self) -> usize {
+        self.cols
+    }
+    fn apply(&self, x: &[S], y: &mut [S]) {
+        check_apply(
+            "FnOperatorWithTranspose",
+            self.rows,
+            self.cols,
+            x.len(),
+            y.len(),
+        );
+        (self.f)(x, y)
+    }
+    fn apply_transpose(&self, x: &[S], y: &mut [S]) -> Result<(), SolverError> {
+        check_apply(
+            "FnOperatorWithTranspose (transpose)",
+            self.cols,
+            self.rows,
+            x.len(),
+            y.len(),
+        );
+        (self.ft)(x, y);
+        Ok(())
+    }
+}
+
 impl<S: Real> LinearOperator<S> for DenseMatrix<S> {
     fn nrows(&self) -> usize {
         self.rows()
@@ -176,5 +286,22 @@ impl<S: Real> LinearOperator<S> for DenseMatrix<S> {
     fn diagonal(&self) -> Option<Vec<S>> {
         let n = self.rows().min(self.cols());
         Some((0..n).map(|i| self.get(i, i)).collect())
+    }
+    /// `yⱼ = Σᵢ A[i, j]·xᵢ`, row by row (each row of the row-major storage is contiguous).
+    fn apply_transpose(&self, x: &[S], y: &mut [S]) -> Result<(), SolverError> {
+        check_apply(
+            "DenseMatrix (transpose)",
+            self.cols(),
+            self.rows(),
+            x.len(),
+            y.len(),
+        );
+        y.fill(S::zero());
+        for (row, &xi) in self.row_iter().zip(x) {
+            for (yj, &a) in y.iter_mut().zip(row) {
+                *yj += xi * a;
+            }
+        }
+        Ok(())
     }
 }

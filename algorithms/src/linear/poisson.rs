@@ -5,6 +5,7 @@ use rvf::ops::{Local, LocalMut};
 use rvf::{Par, Real};
 
 use super::operator::{check_apply, LinearOperator};
+use crate::error::SolverError;
 
 /// `−u''` on `n` interior points of `[0, 1]`, `h = 1/(n+1)`: `(A u)ᵢ = (2uᵢ − uᵢ₋₁ − uᵢ₊₁)/h²`,
 /// matrix-free. Symmetric positive definite with eigenvalues `(4/h²)·sin²(kπh/2)`,
@@ -79,6 +80,20 @@ impl<S: Real> LinearOperator<S> for Poisson1d<S> {
                 }
             }
         }
+    }
+    /// Symmetric: the transpose is the operator itself.
+    fn apply_transpose(&self, x: &[S], y: &mut [S]) -> Result<(), SolverError> {
+        self.apply(x, y);
+        Ok(())
+    }
+    fn apply_transpose_local(
+        &self,
+        par: Par,
+        x: Local<'_, S>,
+        y: LocalMut<'_, S>,
+    ) -> Result<(), SolverError> {
+        self.apply_local(par, x, y);
+        Ok(())
     }
     fn diagonal(&self) -> Option<Vec<S>> {
         Some(vec![S::from_f64_lossy(2.0) * self.inv_h2; self.n])
@@ -195,6 +210,20 @@ impl<S: Real> LinearOperator<S> for Poisson2d<S> {
                 },
             );
         }
+    }
+    /// Symmetric: the transpose is the operator itself.
+    fn apply_transpose(&self, x: &[S], y: &mut [S]) -> Result<(), SolverError> {
+        self.apply(x, y);
+        Ok(())
+    }
+    fn apply_transpose_local(
+        &self,
+        par: Par,
+        x: Local<'_, S>,
+        y: LocalMut<'_, S>,
+    ) -> Result<(), SolverError> {
+        self.apply_local(par, x, y);
+        Ok(())
     }
     fn diagonal(&self) -> Option<Vec<S>> {
         let two = S::from_f64_lossy(2.0);

@@ -40,6 +40,19 @@ impl<S: Real, A: LinearOperator<S> + ?Sized> LinearOperator<S> for ShiftedOperat
         self.a.apply_local(par, x, y.reborrow());
         par.axpby(&mut y, S::one(), &x, self.c);
     }
+    fn apply_transpose(&self, x: &[S], y: &mut [S]) -> Result<(), SolverError> {
+        self.apply_transpose_local(Par::Seq, Local::Contiguous(x), LocalMut::Contiguous(y))
+    }
+    fn apply_transpose_local(
+        &self,
+        par: Par,
+        x: Local<'_, S>,
+        mut y: LocalMut<'_, S>,
+    ) -> Result<(), SolverError> {
+        self.a.apply_transpose_local(par, x, y.reborrow())?;
+        par.axpby(&mut y, S::one(), &x, self.c);
+        Ok(())
+    }
     fn diagonal(&self) -> Option<Vec<S>> {
         self.a
             .diagonal()

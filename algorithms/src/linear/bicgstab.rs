@@ -1,0 +1,363 @@
+//! BiCGSTAB, right-preconditioned, with breakdown detection and restarts.
+
+use core::ops::ControlFlow;
+
+use rvf::arena::{ArenaClone, MemoryArena};
+use rvf::{Real, RealVector, RealVectorMut};
+
+use super::operator::LinearOperator;
+use super::params::KrylovParams;
+use super::preconditioner::{Identity, Preconditioner};
+use super::report::{SolveProgress, SolveReport};
+use crate::error::{non_negative, same_dim, to_f64, SolverError};
+use crate::no_monitor;
+use crate::solver::{iteration_limit, Termination};
+use crate::workspace::{arena_for, Workspace};
+
+/// Parameters of [`bicgstab`] and [`pbicgstab`]; see [`KrylovParams`].
+pub type BicgstabParams<S> = KrylovParams<S>;
+
+/// Work vectors: r, r̂, p, v, M⁻¹p, M⁻¹s, t, and the true residual's product.
+const WORK_VECTORS: usize = 8;
+
+/// Restarts in a row (without an iteration that reduced the residual) before a breakdown is
+/// an error.
+const MAX_RESTARTS: usize = 5;
+
+/// Solves `A·x = b` for a general square `A` by BiCGSTAB (van der Vorst), from the `x`
+/// given, in a fresh arena; see [`Workspace::bicgstab`] and [`bicgstab_in`].
+///
+/// Two operator applications per iteration, short recurrences, no restart length. When the
+/// method breaks down — `ρ = r̂ᵀr` or `ω = tᵀs/tᵀt` vanishing relative to the vectors'
+/// norms — it restarts from the current iterate with `r̂ = r`; a breakdown right after a
+/// restart is an error. Convergence is confirmed on the true residual `b − A·x`; when the
+/// recursive residual has drifted from it, the true one replaces it and the method restarts.
+///
+/// ```
+/// use rvf_algorithms::linear::{bicgstab, BicgstabParams, ConvectionDiffusion2d};
+/// let a = ConvectionDiffusion2d::<f64>::new(20, 20, (30.0, 10.0));
+/// let b = vec![1.0; 400];
+/// let mut x = vec![0.0; 400];
+/// let r = bicgstab(&a, &b, &mut x, &BicgstabParams::default()).unwrap();
+/// assert!(r.relative_residual <= 1e-8);
+/// ```
+///
+/// # Errors
+/// [`SolverError::DimensionMismatch`]; [`SolverError::InvalidParameter`] for a negative
+/// tolerance; [`SolverError::NonFiniteInput`]; [`SolverError::Breakdown`] naming `ρ` or `ω`
+/// when restarting does not help, or `r̂ᵀA·p` when it vanishes; [`SolverError::NotConverged`]
+/// after `max_iter` iterations (x holds the last iterate); [`SolverError::Arena`].
+pub fn bicgstab<S, A, B, X>(
+    a: &A,
+    b: &B,
+    x: &mut X,
+    params: &BicgstabParams<S>,
+) -> Result<SolveReport<S>, SolverError>
+where
+    S: Real,
+    A: LinearOperator<S> + ?Sized,
+    B: RealVector<Scalar = S> + ArenaClone + ?Sized,
+    X: RealVectorMut<Scalar = S> + ?Sized,
+{
+    pbicgstab(a, &Identity, b, x, params)
+}
+
+/// BiCGSTAB right-preconditioned by `M` (it iterates on `A·M⁻¹`, so the residual it reports
+/// is the true one of `A·x = b`).
+///
+/// # Errors
+/// As [`bicgstab`].
+pub fn pbicgstab<S, A, M, B, X>(
+    a: &A,
+    m: &M,
+    b: &B,
+    x: &mut X,
+    params: &BicgstabParams<S>,
+) -> Result<SolveReport<S>, SolverError>
+where
+    S: Real,
+    A: LinearOperator<S> + ?Sized,
+    M: Preconditioner<S> + ?Sized,
+    B: RealVector<Scalar = S> + ArenaClone + ?Sized,
+    X: RealVectorMut<Scalar = S> + ?Sized,
+{
+    let arena = arena_for(WORK_VECTORS, b.local().len(), core::mem::size_of::<S>());
+    pbicgstab_in(a, m, b, x, params, &arena, no_monitor!())
+}
+
+/// [`bicgstab`] in `arena`, with a monitor that sees every iteration and may stop the solve.
+///
+/// # Errors
+/// As [`bicgstab`].
+pub fn bicgstab_in<S, A, B, X, F>(
+    a: &A,
+    b: &B,
+    x: &mut X,
+    params: &BicgstabParams<S>,
+    arena: &MemoryArena,
+    monitor: F,
+) -> Result<SolveReport<S>, SolverError>
+where
+    S: Real,
+    A: LinearOperator<S> + ?Sized,
+    B: RealVector<Scalar = S> + ArenaClone + ?Sized,
+    X: RealVectorMut<Scalar = S> + ?Sized,
+    F: FnMut(&SolveProgress<S>) -> ControlFlow<()>,
+{
+    pbicgstab_in(a, &Identity, b, x, params, arena, monitor)
+}
+
+impl Workspace {
+    /// [`bicgstab`] with this workspace's arena.
+    ///
+    /// # Errors
+    /// As [`bicgstab`].
+    pub fn bicgstab<S, A, B, X>(
+        &mut self,
+        a: &A,
+        b: &B,
+        x: &mut X,
+        params: &BicgstabParams<S>,
+    ) -> Result<SolveReport<S>, SolverError>
+    where
+        S: Real,
+        A: LinearOperator<S> + ?Sized,
+        B: RealVector<Scalar = S> + ArenaClone + ?Sized,
+        X: RealVectorMut<Scalar = S> + ?Sized,
+    {
+        pbicgstab_in(
+            a,
+            &Identity,
+            b,
+            x,
+            params,
+            self.arena_for_solve(),
+            no_monitor!(),
+        )
+    }
+
+    /// [`pbicgstab`] with this workspace's arena.
+    ///
+    /// # Errors
+    /// As [`bicgstab`].
+    pub fn pbicgstab<S, A, M, B, X>(
+        &mut self,
+        a: &A,
+        m: &M,
+        b: &B,
+        x: &mut X,
+        params: &BicgstabParams<S>,
+    ) -> Result<SolveReport<S>, SolverError>
+    where
+        S: Real,
+        A: LinearOperator<S> + ?Sized,
+        M: Preconditioner<S> + ?Sized,
+        B: RealVector<Scalar = S> + ArenaClone + ?Sized,
+        X: RealVectorMut<Scalar = S> + ?Sized,
+    {
+        pbicgstab_in(a, m, b, x, params, self.arena_for_solve(), no_monitor!())
+    }
+}
+
+/// [`pbicgstab`] in `arena`, with a monitor; the building block of every BiCGSTAB entry
+/// point.
+///
+/// # Errors
+/// As [`bicgstab`].
+pub fn pbicgstab_in<S, A, M, B, X, F>(
+    a: &A,
+    m: &M,
+    b: &B,
+    x: &mut X,
+    params: &BicgstabParams<S>,
+    arena: &MemoryArena,
+    mut monitor: F,
+) -> Result<SolveReport<S>, SolverError>
+where
+    S: Real,
+    A: LinearOperator<S> + ?Sized,
+    M: Preconditioner<S> + ?Sized,
+    B: RealVector<Scalar = S> + ArenaClone + ?Sized,
+    X: RealVectorMut<Scalar = S> + ?Sized,
+    F: FnMut(&SolveProgress<S>) -> ControlFlow<()>,
+{
+    let n = a.nrows();
+    same_dim("bicgstab (operator must be square)", n, a.ncols())?;
+    same_dim("bicgstab (b)", n, b.dimension())?;
+    same_dim("bicgstab (x)", n, x.dimension())?;
+    non_negative("rel_tol", to_f64(params.rel_tol))?;
+    non_negative("abs_tol", to_f64(params.abs_tol))?;
+    let par = params.par;
+    if !par.all_finite(b) {
+        return Err(SolverError::NonFiniteInput { what: "b" });
+    }
+    if !par.all_finite(x) {
+        return Err(SolverError::NonFiniteInput { what: "x0" });
+    }
+    let max_iter = iteration_limit(params.max_iter, n, 10, 1);
+    let mut history = Vec::new();
+    if params.record_history {
+        history.reserve_exact(max_iter.min(1 << 20) + 1);
+    }
+    let bnorm = par.l2norm(b);
+    let report = |termination, iterations, residual: S, history| SolveReport {
+        termination,
+        iterations,
+        residual,
+        relative_residual: if bnorm > S::zero() {
+            residual / bnorm
+        } else {
+            S::zero()
+        },
+        history,
+    };
+    if bnorm == S::zero() {
+        x.fill(S::zero());
+        if params.record_history {
+            history.push(S::zero());
+        }
+        return Ok(report(Termination::Converged, 0, S::zero(), history));
+    }
+    let tol = (params.rel_tol * bnorm).max(params.abs_tol);
+    let identity = m.is_identity();
+
+    let outer = arena.create_scope();
+    let mut r = outer.clone_of(b)?;
+    let mut shadow = outer.clone_of(b)?;
+    let mut p = outer.clone_of(b)?;
+    let mut v = outer.clone_of(b)?;
+    let mut t = outer.clone_of(b)?;
+    // M⁻¹p and M⁻¹s; with M = I they are p and s themselves.
+    let (mut ph, mut sh) = if identity {
+        (None, None)
+    } else {
+        (Some(outer.clone_of(b)?), Some(outer.clone_of(b)?))
+    };
+
+    // r ← b − A·x (t as scratch).
+    let true_residual = |x: &X, r: &mut B::Temp<'_>, scratch: &mut B::Temp<'_>| {
+        a.apply_local(par, x.local(), scratch.local_mut());
+        par.copy(r, b);
+        par.axpy(r, -S::one(), &*scratch);
+        par.l2norm(&*r)
+    };
+    let mut rnorm = true_residual(x, &mut r, &mut t);
+    if params.record_history {
+        history.push(rnorm / bnorm);
+    }
+    let (mut rho_prev, mut alpha, mut omega) = (S::one(), S::one(), S::one());
+    let mut fresh = true; // p = r at the next iteration (start or restart)
+    let mut restarts = 0;
+    let mut k = 0;
+    loop {
+        if rnorm <= tol {
+            // Confirm on the true residual.
+            let true_norm = true_residual(x, &mut t, &mut v);
+            if true_norm <= tol {
+                return Ok(report(Termination::Converged, k, true_norm, history));
+            }
+            // The recursive residual drifted: replace it and restart.
+            par.copy(&mut r, &t);
+            rnorm = true_norm;
+            fresh = true;
+        }
+        if k == max_iter {
+            return Err(SolverError::NotConverged {
+                iterations: k,
+                residual: to_f64(rnorm),
+                tolerance: to_f64(tol),
+            });
+        }
+        if fresh {
+            par.copy(&mut shadow, &r);
+        }
+        let rho = par.inner_product(&shadow, &r);
+        let scale = par.l2norm(&shadow) * rnorm;
+        if !(rho.abs() > S::epsilon() * scale && rho.is_finite()) {
+            if fresh || restarts >= MAX_RESTARTS {
+                return Err(SolverError::Breakdown {
+                    iteration: k + 1,
+                    quantity: "ρ = r̂ᵀr",
+                    value: to_f64(rho),
+                });
+            }
+            restarts += 1;
+            fresh = true;
+            continue;
+        }
+        if fresh {
+            par.copy(&mut p, &r);
+            fresh = false;
+        } else {
+            // p ← r + β·(p − ω·v)
+            let beta = (rho / rho_prev) * (alpha / omega);
+            par.zip(&mut p, (&r, &v), |pi, [ri, vi]| {
+                *pi = ri + beta * (*pi - omega * vi)
+            });
+        }
+        k += 1;
+        // v ← A·M⁻¹p
+        if let Some(ph) = ph.as_mut() {
+            m.apply_local(par, p.local(), ph.local_mut());
+        }
+        a.apply_local(par, ph.as_ref().unwrap_or(&p).local(), v.local_mut());
+        let sigma = par.inner_product(&shadow, &v);
+        if !(sigma != S::zero() && sigma.is_finite()) {
+            return Err(SolverError::Breakdown {
+                iteration: k,
+                quantity: "r̂ᵀA·M⁻¹p",
+                value: to_f64(sigma),
+            });
+        }
+        alpha = rho / sigma;
+        // s ← r − α·v, kept in r.
+        par.axpy(&mut r, -alpha, &v);
+        let snorm = par.l2norm(&r);
+        if snorm <= tol {
+            par.axpy(x, alpha, ph.as_ref().unwrap_or(&p));
+            rnorm = snorm;
+            if params.record_history {
+                history.push(rnorm / bnorm);
+            }
+            continue; // confirmed at the top of the loop
+        }
+        // t ← A·M⁻¹s, ω = tᵀs / tᵀt
+        if let Some(sh) = sh.as_mut() {
+            m.apply_local(par, r.local(), sh.local_mut());
+        }
+        a.apply_local(par, sh.as_ref().unwrap_or(&r).local(), t.local_mut());
+        let tt = par.l2norm_squared(&t);
+        omega = par.inner_product(&t, &r) / tt;
+        par.axpy(x, alpha, ph.as_ref().unwrap_or(&p));
+        if !(omega.abs() > S::epsilon() && omega.is_finite()) {
+            // ω ≈ 0: this step made the BiCG part only; restart from the new iterate.
+            rnorm = snorm;
+            if restarts >= MAX_RESTARTS {
+                return Err(SolverError::Breakdown {
+                    iteration: k,
+                    quantity: "ω = tᵀs/tᵀt",
+                    value: to_f64(omega),
+                });
+            }
+            restarts += 1;
+            fresh = true;
+            continue;
+        }
+        par.axpy(x, omega, sh.as_ref().unwrap_or(&r));
+        par.axpy(&mut r, -omega, &t);
+        rho_prev = rho;
+        rnorm = par.l2norm(&r);
+        restarts = 0;
+        if params.record_history {
+            history.push(rnorm / bnorm);
+        }
+        let progress = SolveProgress {
+            iteration: k,
+            residual: rnorm,
+            relative_residual: rnorm / bnorm,
+        };
+        if monitor(&progress).is_break() {
+            return Ok(report(Termination::StoppedByMonitor, k, rnorm, history));
+        }
+    }
+}
