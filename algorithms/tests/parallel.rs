@@ -159,3 +159,64 @@ fn ensemble_workers_allocate_nothing_per_step_once_warm() {
     });
     assert!(deltas.iter().all(|&d| d == 0), "{deltas:?}");
 }
+
+#[test]
+fn parallel_gmres_bicgstab_and_minres_give_the_sequential_iterates_bitwise() {
+    use rvf_algorithms::linear::{
+        bicgstab, gmres, minres, BicgstabParams, ConvectionDiffusion2d, GmresParams, MinresParams,
+    };
+    // Long enough for the parallel reductions to split (2¹⁹ elements and more).
+    let n = 760;
+    let a = ConvectionDiffusion2d::<f64>::new(n, n, (40.0, 15.0));
+    let spd = Poisson2d::<f64>::new(n, n);
+    let b: Vec<f64> = (0..n * n).map(|k| 1.0 + (k % 11) as f64 * 0.1).collect();
+    let run = |par: Par| {
+        let mut xs = Vec::new();
+        let mut x = vec![0.0; n * n];
+        let e = gmres(
+            &a,
+            &b,
+            &mut x,
+            &GmresParams {
+                max_iter: 6,
+                restart: 4,
+                par,
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
+        xs.push((format!("{e:?}"), x));
+        let mut x = vec![0.0; n * n];
+        let e = bicgstab(
+            &a,
+            &b,
+            &mut x,
+            &BicgstabParams {
+                max_iter: 4,
+                par,
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
+        xs.push((format!("{e:?}"), x));
+        let mut x = vec![0.0; n * n];
+        let e = minres(
+            &spd,
+            &b,
+            &mut x,
+            &MinresParams {
+                max_iter: 4,
+                par,
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
+        xs.push((format!("{e:?}"), x));
+        xs
+    };
+    let (seq, par) = (run(Par::Seq), run(Par::Rayon));
+    for ((es, xs), (ep, xp)) in seq.iter().zip(&par) {
+        assert_eq!(es, ep);
+        assert!(xs == xp);
+    }
+}

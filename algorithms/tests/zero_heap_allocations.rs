@@ -42,7 +42,10 @@ impl Record {
 mod linear {
     use super::Record;
     use rvf::prelude::*;
-    use rvf_algorithms::linear::{cg_in, pcg_in, CgParams, Jacobi, Poisson2d};
+    use rvf_algorithms::linear::{
+        cg_in, fgmres_in, gmres_in, pbicgstab_in, pcg_in, pgmres_in, pminres_in, CgParams,
+        ConvectionDiffusion2d, GmresParams, Jacobi, KrylovParams, Poisson2d,
+    };
 
     #[test]
     fn cg_iterations_make_no_heap_allocation() {
@@ -65,6 +68,46 @@ mod linear {
         let mut record = Record::new();
         pcg_in(&a, &m, &b, &mut x, &params, &arena, |_| record.note()).unwrap();
         record.assert_flat("pcg", 20);
+    }
+
+    #[test]
+    fn gmres_bicgstab_and_minres_iterations_make_no_heap_allocation() {
+        let n = 40;
+        let cd = ConvectionDiffusion2d::<f64>::new(n, n, (40.0, 15.0));
+        let spd = Poisson2d::<f64>::new(n, n);
+        let b: Vec<f64> = (0..n * n).map(|k| 1.0 + (k % 7) as f64).collect();
+        let m = Jacobi::from_operator(&cd).unwrap();
+        let arena = MemoryArena::new(0);
+        let gm = GmresParams {
+            rel_tol: 1e-10,
+            restart: 20,
+            ..Default::default()
+        };
+        for (name, run) in [("gmres", 0), ("pgmres", 1), ("fgmres", 2)] {
+            let mut x = vec![0.0; n * n];
+            let mut record = Record::new();
+            match run {
+                0 => gmres_in(&cd, &b, &mut x, &gm, &arena, |_| record.note()),
+                1 => pgmres_in(&cd, &m, &b, &mut x, &gm, &arena, |_| record.note()),
+                _ => fgmres_in(&cd, &m, &b, &mut x, &gm, &arena, |_| record.note()),
+            }
+            .unwrap();
+            // Several restart cycles, each forming the solution and the true residual.
+            record.assert_flat(name, 3 * 20);
+        }
+        let kp = KrylovParams {
+            rel_tol: 1e-10,
+            ..Default::default()
+        };
+        let mut x = vec![0.0; n * n];
+        let mut record = Record::new();
+        pbicgstab_in(&cd, &m, &b, &mut x, &kp, &arena, |_| record.note()).unwrap();
+        record.assert_flat("pbicgstab", 20);
+        let mut x = vec![0.0; n * n];
+        let mut record = Record::new();
+        let jm = Jacobi::from_operator(&spd).unwrap();
+        pminres_in(&spd, &jm, &b, &mut x, &kp, &arena, |_| record.note()).unwrap();
+        record.assert_flat("pminres", 20);
     }
 }
 
