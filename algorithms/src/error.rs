@@ -99,6 +99,16 @@ pub enum SolverError {
         /// Who needs it and what to do instead.
         needed_by: &'static str,
     },
+    /// An incomplete factorisation (ILU(0), IC(0)) met a pivot it cannot divide by: zero,
+    /// non-positive for IC(0), or a row without a stored diagonal entry.
+    FactorizationFailed {
+        /// Which factorisation, e.g. `"IC(0)"`.
+        method: &'static str,
+        /// The row (0-based).
+        row: usize,
+        /// The pivot's value (0 for a missing diagonal entry).
+        pivot: f64,
+    },
     /// The arena could not hold the solver's vectors.
     Arena(ArenaError),
 }
@@ -159,6 +169,11 @@ impl fmt::Display for SolverError {
                 capability,
                 needed_by,
             } => write!(f, "the operator does not provide {capability}: {needed_by}"),
+            SolverError::FactorizationFailed { method, row, pivot } => write!(
+                f,
+                "{method}: unusable pivot {pivot:e} in row {row} (a diagonal shift, or another \
+                 preconditioner, may help)"
+            ),
             SolverError::Arena(e) => write!(f, "arena: {e}"),
         }
     }

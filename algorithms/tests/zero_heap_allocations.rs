@@ -111,6 +111,49 @@ mod linear {
     }
 }
 
+#[cfg(feature = "sparse")]
+mod csr_preconditioners {
+    use super::Record;
+    use rvf::prelude::*;
+    use rvf_algorithms::linear::{
+        convection_diffusion_2d_csr, pcg_in, pgmres_in, poisson_2d_csr, CgParams, GmresParams, Ic0,
+        Ilu0, Ssor,
+    };
+
+    #[test]
+    fn ilu0_ic0_and_ssor_applications_make_no_heap_allocation() {
+        let n = 40;
+        let arena = MemoryArena::new(0);
+        let b: Vec<f64> = (0..n * n).map(|k| 1.0 + (k % 7) as f64).collect();
+        let cd = convection_diffusion_2d_csr::<f64>(n, n, (40.0, 15.0));
+        let ilu = Ilu0::new(&cd).unwrap();
+        let params = GmresParams {
+            rel_tol: 1e-12,
+            restart: 10,
+            ..Default::default()
+        };
+        let mut x = vec![0.0; n * n];
+        let mut record = Record::new();
+        pgmres_in(&cd, &ilu, &b, &mut x, &params, &arena, |_| record.note()).unwrap();
+        record.assert_flat("GMRES + ILU(0)", 15);
+        let spd = poisson_2d_csr::<f64>(n, n);
+        let params = CgParams {
+            rel_tol: 1e-12,
+            ..Default::default()
+        };
+        let ic = Ic0::new(&spd).unwrap();
+        let mut x = vec![0.0; n * n];
+        let mut record = Record::new();
+        pcg_in(&spd, &ic, &b, &mut x, &params, &arena, |_| record.note()).unwrap();
+        record.assert_flat("CG + IC(0)", 15);
+        let ssor = Ssor::new(&spd, 1.5).unwrap();
+        let mut x = vec![0.0; n * n];
+        let mut record = Record::new();
+        pcg_in(&spd, &ssor, &b, &mut x, &params, &arena, |_| record.note()).unwrap();
+        record.assert_flat("CG + SSOR", 15);
+    }
+}
+
 mod integrators {
     use super::Record;
     use rvf::prelude::*;

@@ -17,6 +17,10 @@ mod convection_diffusion;
 #[cfg(feature = "mpi")]
 mod distributed;
 mod gmres;
+#[cfg(feature = "sparse")]
+mod ic0;
+#[cfg(feature = "sparse")]
+mod ilu0;
 mod matrices;
 mod minres;
 mod operator;
@@ -24,6 +28,10 @@ mod params;
 mod poisson;
 mod preconditioner;
 mod report;
+#[cfg(feature = "sparse")]
+mod sparse_factor;
+#[cfg(feature = "sparse")]
+mod ssor;
 
 pub use bicgstab::{bicgstab, bicgstab_in, pbicgstab, pbicgstab_in, BicgstabParams};
 pub use cg::{cg, cg_in, pcg, pcg_in, CgParams};
@@ -33,6 +41,10 @@ pub use convection_diffusion::ConvectionDiffusion2d;
 #[cfg(feature = "mpi")]
 pub use distributed::DistributedPoisson2d;
 pub use gmres::{fgmres, fgmres_in, gmres, gmres_in, pgmres, pgmres_in, GmresParams};
+#[cfg(feature = "sparse")]
+pub use ic0::Ic0;
+#[cfg(feature = "sparse")]
+pub use ilu0::Ilu0;
 pub use minres::{minres, minres_in, pminres, pminres_in, MinresParams};
 pub use operator::{FnOperator, FnOperatorWithTranspose, LinearOperator};
 pub use params::KrylovParams;
@@ -42,3 +54,5 @@ pub use poisson::{Poisson1d, Poisson2d};
 pub(crate) use preconditioner::precondition;
 pub use preconditioner::{Identity, Jacobi, Preconditioner};
 pub use report::{SolveProgress, SolveReport};
+#[cfg(feature = "sparse")]
+pub use ssor::Ssor;
