@@ -182,7 +182,11 @@ fn distributed_suite() {
         // The distributed reductions add the processes' partial sums in rank order, so the
         // rounding differs from one process's; BiCGSTAB's irregular convergence turns that
         // into a few iterations more or less (MINRES and GMRES stay within one).
-        let slack = if which == 2 { rs.iterations / 10 + 1 } else { 1 };
+        let slack = if which == 2 {
+            rs.iterations / 10 + 1
+        } else {
+            1
+        };
         assert!(
             rd.iterations.abs_diff(rs.iterations) <= slack,
             "solver {which}: {} iterations distributed, {} on one process",
