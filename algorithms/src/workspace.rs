@@ -82,5 +82,10 @@ impl Workspace {
 /// An arena for one solve that keeps `vectors` work vectors of `len` scalars of `size` bytes
 /// each, in one chunk (each vector may be padded to a cache line).
 pub(crate) fn arena_for(vectors: usize, len: usize, size: usize) -> MemoryArena {
-    MemoryArena::new(vectors * (len * size + 64))
+    MemoryArena::new(arena_bytes(vectors, len, size))
+}
+
+/// The bytes [`arena_for`] reserves.
+pub(crate) fn arena_bytes(vectors: usize, len: usize, size: usize) -> usize {
+    vectors * (len * size + 64)
 }

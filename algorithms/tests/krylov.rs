@@ -481,3 +481,138 @@ fn transposes_are_the_adjoint_and_missing_ones_are_errors() {
         )
         .is_err());
 }
+
+/// Solves the small SPD system `M·c = d` by Cholesky, written here (the independent check).
+fn cholesky_solve(m: &[Vec<f64>], d: &[f64]) -> Vec<f64> {
+    let n = d.len();
+    let mut l = vec![vec![0.0; n]; n];
+    for i in 0..n {
+        for j in 0..=i {
+            let s: f64 = (0..j).map(|k| l[i][k] * l[j][k]).sum();
+            l[i][j] = if i == j {
+                (m[i][i] - s).sqrt()
+            } else {
+                (m[i][j] - s) / l[j][j]
+            };
+        }
+    }
+    let mut y = vec![0.0; n];
+    for i in 0..n {
+        y[i] = (d[i] - (0..i).map(|k| l[i][k] * y[k]).sum::<f64>()) / l[i][i];
+    }
+    let mut c = vec![0.0; n];
+    for i in (0..n).rev() {
+        c[i] = (y[i] - (i + 1..n).map(|k| l[k][i] * c[k]).sum::<f64>()) / l[i][i];
+    }
+    c
+}
+
+#[test]
+fn lsqr_solves_least_squares_problems_to_the_normal_equations() {
+    use rvf_algorithms::linear::{lsqr, LsqrParams};
+    // 300 samples of a smooth function fitted by 12 Chebyshev polynomials on [−1, 1].
+    let (m, n) = (300, 12);
+    let t: Vec<f64> = (0..m)
+        .map(|i| -1.0 + 2.0 * i as f64 / (m - 1) as f64)
+        .collect();
+    let a = DenseMatrix::from_fn(m, n, |i, j| (j as f64 * t[i].acos()).cos());
+    let y: Vec<f64> = t
+        .iter()
+        .map(|&s| (3.0 * s).exp() * (5.0 * s).sin())
+        .collect();
+    let mut c = vec![0.0; n];
+    let r = lsqr(
+        &a,
+        &y,
+        &mut c,
+        &LsqrParams {
+            normal_tol: 1e-12,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(r.termination, Termination::Converged);
+    // Normal equations AᵀA·c = Aᵀy, formed and solved here.
+    let ata: Vec<Vec<f64>> = (0..n)
+        .map(|p| {
+            (0..n)
+                .map(|q| (0..m).map(|i| a.get(i, p) * a.get(i, q)).sum())
+                .collect()
+        })
+        .collect();
+    let aty: Vec<f64> = (0..n)
+        .map(|p| (0..m).map(|i| a.get(i, p) * y[i]).sum())
+        .collect();
+    let reference = cholesky_solve(&ata, &aty);
+    for (p, q) in c.iter().zip(&reference) {
+        assert_relative_eq!(p, q, max_relative = 1e-8, epsilon = 1e-10);
+    }
+    // The residual is orthogonal to the range of A.
+    let mut ax = vec![0.0; m];
+    a.apply(&c, &mut ax);
+    let res: Vec<f64> = y.iter().zip(&ax).map(|(p, q)| p - q).collect();
+    let mut atr = vec![0.0; n];
+    a.apply_transpose(&res, &mut atr).unwrap();
+    assert!(norm(&atr) <= 1e-10 * norm(&res) * 300f64.sqrt());
+    assert_relative_eq!(r.residual, norm(&res), max_relative = 1e-9);
+}
+
+#[cfg(feature = "sparse")]
+#[test]
+fn lsqr_recovers_the_solution_of_a_consistent_rectangular_sparse_system() {
+    use nalgebra_sparse::{CooMatrix, CsrMatrix};
+    use rvf_algorithms::linear::{lsqr, LsqrParams};
+    // Rows: the identity on 500 unknowns, then 300 difference rows; b = A·x*.
+    let (n, extra) = (500, 300);
+    let mut coo = CooMatrix::new(n + extra, n);
+    for i in 0..n {
+        coo.push(i, i, 2.0 + (i % 3) as f64);
+    }
+    for k in 0..extra {
+        coo.push(n + k, k, 1.0);
+        coo.push(n + k, k + 1, -1.0);
+    }
+    let a = CsrMatrix::from(&coo);
+    let exact: Vec<f64> = (0..n).map(|i| (i as f64 * 0.05).sin()).collect();
+    let mut b = vec![0.0; n + extra];
+    a.apply(&exact, &mut b);
+    let mut x = vec![0.0; n];
+    let r = lsqr(
+        &a,
+        &b,
+        &mut x,
+        &LsqrParams {
+            rel_tol: 1e-12,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert!(r.relative_residual <= 1e-12);
+    for (p, q) in x.iter().zip(&exact) {
+        assert_relative_eq!(p, q, epsilon = 1e-10);
+    }
+}
+
+#[test]
+fn lsqr_needs_a_transpose_and_fitting_dimensions() {
+    use rvf_algorithms::linear::{lsqr, LsqrParams};
+    let closure = FnOperator::new(3, 2, |x: &[f64], y: &mut [f64]| {
+        y[0] = x[0];
+        y[1] = x[1];
+        y[2] = x[0] + x[1];
+    });
+    let mut x = vec![0.0; 2];
+    let e = lsqr(
+        &closure,
+        &vec![1.0, 2.0, 4.0],
+        &mut x,
+        &LsqrParams::default(),
+    )
+    .unwrap_err();
+    assert!(matches!(e, SolverError::MissingCapability { .. }), "{e:?}");
+    let a = DenseMatrix::from_fn(3, 2, |i, j| (i + j) as f64 + 1.0);
+    let e = lsqr(&a, &vec![1.0; 2], &mut x, &LsqrParams::default()).unwrap_err();
+    assert!(matches!(e, SolverError::DimensionMismatch(_)));
+    let e = lsqr(&a, &vec![1.0; 3], &mut vec![0.0; 3], &LsqrParams::default()).unwrap_err();
+    assert!(matches!(e, SolverError::DimensionMismatch(_)));
+}

@@ -43,8 +43,8 @@ mod linear {
     use super::Record;
     use rvf::prelude::*;
     use rvf_algorithms::linear::{
-        cg_in, fgmres_in, gmres_in, pbicgstab_in, pcg_in, pgmres_in, pminres_in, CgParams,
-        ConvectionDiffusion2d, GmresParams, Jacobi, KrylovParams, Poisson2d,
+        cg_in, fgmres_in, gmres_in, lsqr_in, pbicgstab_in, pcg_in, pgmres_in, pminres_in, CgParams,
+        ConvectionDiffusion2d, GmresParams, Jacobi, KrylovParams, LsqrParams, Poisson2d,
     };
 
     #[test]
@@ -108,6 +108,15 @@ mod linear {
         let jm = Jacobi::from_operator(&spd).unwrap();
         pminres_in(&spd, &jm, &b, &mut x, &kp, &arena, |_| record.note()).unwrap();
         record.assert_flat("pminres", 20);
+        // LSQR on a square non-symmetric system: A·v and Aᵀ·u every iteration.
+        let mut x = vec![0.0; n * n];
+        let mut record = Record::new();
+        let lp = LsqrParams {
+            rel_tol: 1e-6,
+            ..Default::default()
+        };
+        lsqr_in(&cd, &b, &mut x, &lp, &arena, |_| record.note()).unwrap();
+        record.assert_flat("lsqr", 20);
     }
 }
 

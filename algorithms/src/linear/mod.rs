@@ -7,6 +7,7 @@
 //! | [`gmres`], [`pgmres`] | any square matrix | `apply` | any fixed (right) |
 //! | [`fgmres`] | any square matrix | `apply` | may change between iterations |
 //! | [`bicgstab`], [`pbicgstab`] | any square matrix, short recurrences | `apply` | any fixed (right) |
+//! | [`lsqr`] | least squares `min ‖b − A·x‖`, any shape | `apply`, `apply_transpose` | — |
 //!
 //! Test problems: [`Poisson1d`], [`Poisson2d`] (SPD), [`ConvectionDiffusion2d`]
 //! (non-symmetric), as matrix-free operators and (feature `sparse`) CSR matrices.
@@ -21,6 +22,7 @@ mod gmres;
 mod ic0;
 #[cfg(feature = "sparse")]
 mod ilu0;
+mod lsqr;
 mod matrices;
 mod minres;
 mod operator;
@@ -45,6 +47,7 @@ pub use gmres::{fgmres, fgmres_in, gmres, gmres_in, pgmres, pgmres_in, GmresPara
 pub use ic0::Ic0;
 #[cfg(feature = "sparse")]
 pub use ilu0::Ilu0;
+pub use lsqr::{lsqr, lsqr_in, LsqrParams};
 pub use minres::{minres, minres_in, pminres, pminres_in, MinresParams};
 pub use operator::{FnOperator, FnOperatorWithTranspose, LinearOperator};
 pub use params::KrylovParams;
