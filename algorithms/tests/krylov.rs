@@ -616,3 +616,54 @@ fn lsqr_needs_a_transpose_and_fitting_dimensions() {
     let e = lsqr(&a, &vec![1.0; 3], &mut vec![0.0; 3], &LsqrParams::default()).unwrap_err();
     assert!(matches!(e, SolverError::DimensionMismatch(_)));
 }
+
+#[test]
+fn the_chebyshev_preconditioner_is_the_chebyshev_polynomial_of_a() {
+    use rvf_algorithms::linear::{Chebyshev, Poisson1d};
+    // On an eigenvector v of A (a sine mode of the 1-D Laplacian), p(A)·v = p(λ)·v with
+    // p(λ) = (1 − T_k((θ − λ)/δ)/T_k(θ/δ))/λ: the residual polynomial of Chebyshev iteration.
+    let n = 64;
+    let a = Poisson1d::<f64>::new(n);
+    let (lo, hi) = a.eigenvalue_bounds();
+    let (degree, bounds) = (5, (lo, 1.05 * hi));
+    let m = Chebyshev::new(&a, bounds, degree).unwrap();
+    let h = 1.0 / (n + 1) as f64;
+    let cheb = |k: usize, x: f64| -> f64 {
+        if x.abs() <= 1.0 {
+            (k as f64 * x.acos()).cos()
+        } else {
+            (k as f64 * x.abs().acosh()).cosh() * if x < 0.0 && k % 2 == 1 { -1.0 } else { 1.0 }
+        }
+    };
+    let (theta, delta) = ((bounds.1 + bounds.0) / 2.0, (bounds.1 - bounds.0) / 2.0);
+    for mode in [1usize, 7, 30, 64] {
+        let v: Vec<f64> = (1..=n)
+            .map(|i| (std::f64::consts::PI * (mode * i) as f64 * h).sin())
+            .collect();
+        let lambda = 4.0 / (h * h) * (std::f64::consts::PI * mode as f64 * h / 2.0).sin().powi(2);
+        let p =
+            (1.0 - cheb(degree, (theta - lambda) / delta) / cheb(degree, theta / delta)) / lambda;
+        let mut z = vec![0.0; n];
+        m.apply(&v, &mut z);
+        for (zi, vi) in z.iter().zip(&v) {
+            assert_relative_eq!(*zi, p * vi, max_relative = 1e-8, epsilon = 1e-12);
+        }
+        assert!(p > 0.0);
+    }
+    // Symmetric: ⟨p(A)u, w⟩ = ⟨u, p(A)w⟩.
+    let u: Vec<f64> = (0..n).map(|i| (i as f64 * 0.3).sin()).collect();
+    let w: Vec<f64> = (0..n).map(|i| (i as f64 * 0.17).cos()).collect();
+    let (mut pu, mut pw) = (vec![0.0; n], vec![0.0; n]);
+    m.apply(&u, &mut pu);
+    m.apply(&w, &mut pw);
+    assert_relative_eq!(
+        pu.inner_product(&w),
+        u.inner_product(&pw),
+        max_relative = 1e-10
+    );
+    // Bad parameters are refused.
+    assert!(Chebyshev::new(&a, (0.0, hi), 3).is_err());
+    assert!(Chebyshev::new(&a, (hi, lo), 3).is_err());
+    assert!(Chebyshev::new(&a, (lo, hi), 0).is_err());
+    assert!(Chebyshev::estimate_bounds(&a, &vec![1.0; n + 1], 10).is_err());
+}

@@ -44,7 +44,7 @@ mod linear {
     use rvf::prelude::*;
     use rvf_algorithms::linear::{
         cg_in, fgmres_in, gmres_in, lsqr_in, pbicgstab_in, pcg_in, pgmres_in, pminres_in, CgParams,
-        ConvectionDiffusion2d, GmresParams, Jacobi, KrylovParams, LsqrParams, Poisson2d,
+        Chebyshev, ConvectionDiffusion2d, GmresParams, Jacobi, KrylovParams, LsqrParams, Poisson2d,
     };
 
     #[test]
@@ -117,6 +117,14 @@ mod linear {
         };
         lsqr_in(&cd, &b, &mut x, &lp, &arena, |_| record.note()).unwrap();
         record.assert_flat("lsqr", 20);
+        // The Chebyshev preconditioner's scratch is its own arena, sized by the first
+        // application.
+        let bounds = Chebyshev::estimate_bounds(&spd, &b, 10).unwrap();
+        let cheb = Chebyshev::new(&spd, bounds, 4).unwrap();
+        let mut x = vec![0.0; n * n];
+        let mut record = Record::new();
+        pcg_in(&spd, &cheb, &b, &mut x, &kp, &arena, |_| record.note()).unwrap();
+        record.assert_flat("CG + Chebyshev", 10);
     }
 }
 

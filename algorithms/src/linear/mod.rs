@@ -14,6 +14,7 @@
 
 mod bicgstab;
 mod cg;
+mod chebyshev;
 mod convection_diffusion;
 #[cfg(feature = "mpi")]
 mod distributed;
@@ -37,6 +38,7 @@ mod ssor;
 
 pub use bicgstab::{bicgstab, bicgstab_in, pbicgstab, pbicgstab_in, BicgstabParams};
 pub use cg::{cg, cg_in, pcg, pcg_in, CgParams};
+pub use chebyshev::Chebyshev;
 #[cfg(feature = "sparse")]
 pub use convection_diffusion::convection_diffusion_2d_csr;
 pub use convection_diffusion::ConvectionDiffusion2d;
