@@ -247,6 +247,7 @@ where
     }
     let (mut rho_prev, mut alpha, mut omega) = (S::one(), S::one(), S::one());
     let mut fresh = true; // p = r at the next iteration (start or restart)
+    let mut shadow_norm = rnorm; // ‖r̂‖: r̂ changes only at a (re)start
     let mut restarts = 0;
     let mut k = 0;
     loop {
@@ -270,9 +271,10 @@ where
         }
         if fresh {
             par.copy(&mut shadow, &r);
+            shadow_norm = rnorm;
         }
         let rho = par.inner_product(&shadow, &r);
-        let scale = par.l2norm(&shadow) * rnorm;
+        let scale = shadow_norm * rnorm;
         if !(rho.abs() > S::epsilon() * scale && rho.is_finite()) {
             if fresh || restarts >= MAX_RESTARTS {
                 return Err(SolverError::Breakdown {
