@@ -9,9 +9,10 @@ use super::operator::LinearOperator;
 use super::params::KrylovParams;
 use super::preconditioner::{Identity, Preconditioner};
 use super::report::{SolveProgress, SolveReport};
-use crate::error::{non_negative, same_dim, to_f64, SolverError};
+use super::start::{true_residual, Start};
+use crate::error::{to_f64, SolverError};
 use crate::no_monitor;
-use crate::solver::{iteration_limit, Termination};
+use crate::solver::Termination;
 use crate::workspace::{arena_for, Workspace};
 
 /// Parameters of [`bicgstab`] and [`pbicgstab`]; see [`KrylovParams`].
@@ -181,44 +182,12 @@ where
     X: RealVectorMut<Scalar = S> + ?Sized,
     F: FnMut(&SolveProgress<S>) -> ControlFlow<()>,
 {
-    let n = a.nrows();
-    same_dim("bicgstab (operator must be square)", n, a.ncols())?;
-    same_dim("bicgstab (b)", n, b.dimension())?;
-    same_dim("bicgstab (x)", n, x.dimension())?;
-    non_negative("rel_tol", to_f64(params.rel_tol))?;
-    non_negative("abs_tol", to_f64(params.abs_tol))?;
     let par = params.par;
-    if !par.all_finite(b) {
-        return Err(SolverError::NonFiniteInput { what: "b" });
-    }
-    if !par.all_finite(x) {
-        return Err(SolverError::NonFiniteInput { what: "x0" });
-    }
-    let max_iter = iteration_limit(params.max_iter, n, 10, 1);
-    let mut history = Vec::new();
-    if params.record_history {
-        history.reserve_exact(max_iter.min(1 << 20) + 1);
-    }
-    let bnorm = par.l2norm(b);
-    let report = |termination, iterations, residual: S, history| SolveReport {
-        termination,
-        iterations,
-        residual,
-        relative_residual: if bnorm > S::zero() {
-            residual / bnorm
-        } else {
-            S::zero()
-        },
-        history,
+    let mut start = match Start::check("bicgstab", a, b, x, &params.tolerances())? {
+        Ok(start) => start,
+        Err(done) => return Ok(done),
     };
-    if bnorm == S::zero() {
-        x.fill(S::zero());
-        if params.record_history {
-            history.push(S::zero());
-        }
-        return Ok(report(Termination::Converged, 0, S::zero(), history));
-    }
-    let tol = (params.rel_tol * bnorm).max(params.abs_tol);
+    let (bnorm, tol, max_iter) = (start.bnorm, start.tol, start.max_iter);
     let identity = m.is_identity();
 
     let outer = arena.create_scope();
@@ -234,17 +203,8 @@ where
         (Some(outer.clone_of(b)?), Some(outer.clone_of(b)?))
     };
 
-    // r ← b − A·x (t as scratch).
-    let true_residual = |x: &X, r: &mut B::Temp<'_>, scratch: &mut B::Temp<'_>| {
-        a.apply_local(par, x.local(), scratch.local_mut());
-        par.copy(r, b);
-        par.axpy(r, -S::one(), &*scratch);
-        par.l2norm(&*r)
-    };
-    let mut rnorm = true_residual(x, &mut r, &mut t);
-    if params.record_history {
-        history.push(rnorm / bnorm);
-    }
+    let mut rnorm = true_residual(par, a, b, &*x, &mut r, &mut t);
+    start.record(rnorm);
     let (mut rho_prev, mut alpha, mut omega) = (S::one(), S::one(), S::one());
     let mut fresh = true; // p = r at the next iteration (start or restart)
     let mut shadow_norm = rnorm; // ‖r̂‖: r̂ changes only at a (re)start
@@ -253,9 +213,9 @@ where
     loop {
         if rnorm <= tol {
             // Confirm on the true residual.
-            let true_norm = true_residual(x, &mut t, &mut v);
+            let true_norm = true_residual(par, a, b, &*x, &mut t, &mut v);
             if true_norm <= tol {
-                return Ok(report(Termination::Converged, k, true_norm, history));
+                return Ok(start.report(Termination::Converged, k, true_norm));
             }
             // The recursive residual drifted: replace it and restart.
             par.copy(&mut r, &t);
@@ -263,11 +223,7 @@ where
             fresh = true;
         }
         if k == max_iter {
-            return Err(SolverError::NotConverged {
-                iterations: k,
-                residual: to_f64(rnorm),
-                tolerance: to_f64(tol),
-            });
+            return Err(start.not_converged(k, rnorm));
         }
         if fresh {
             par.copy(&mut shadow, &r);
@@ -318,9 +274,7 @@ where
         if snorm <= tol {
             par.axpy(x, alpha, ph.as_ref().unwrap_or(&p));
             rnorm = snorm;
-            if params.record_history {
-                history.push(rnorm / bnorm);
-            }
+            start.record(rnorm);
             continue; // confirmed at the top of the loop
         }
         // t ← A·M⁻¹s, ω = tᵀs / tᵀt
@@ -350,16 +304,14 @@ where
         rho_prev = rho;
         rnorm = par.l2norm(&r);
         restarts = 0;
-        if params.record_history {
-            history.push(rnorm / bnorm);
-        }
+        start.record(rnorm);
         let progress = SolveProgress {
             iteration: k,
             residual: rnorm,
             relative_residual: rnorm / bnorm,
         };
         if monitor(&progress).is_break() {
-            return Ok(report(Termination::StoppedByMonitor, k, rnorm, history));
+            return Ok(start.report(Termination::StoppedByMonitor, k, rnorm));
         }
     }
 }

@@ -9,9 +9,10 @@ use super::operator::LinearOperator;
 use super::params::KrylovParams;
 use super::preconditioner::{precondition, Identity, Preconditioner};
 use super::report::{SolveProgress, SolveReport};
-use crate::error::{non_negative, same_dim, to_f64, SolverError};
+use super::start::{true_residual, Start};
+use crate::error::{to_f64, SolverError};
 use crate::no_monitor;
-use crate::solver::{iteration_limit, Termination};
+use crate::solver::Termination;
 use crate::workspace::{arena_for, Workspace};
 
 /// Parameters of [`cg`] and [`pcg`]; see [`KrylovParams`].
@@ -203,45 +204,12 @@ where
     X: RealVectorMut<Scalar = S> + ?Sized,
     F: FnMut(&SolveProgress<S>) -> ControlFlow<()>,
 {
-    let n = a.nrows();
-    same_dim("cg (operator must be square)", n, a.ncols())?;
-    same_dim("cg (b)", n, b.dimension())?;
-    same_dim("cg (x)", n, x.dimension())?;
-    non_negative("rel_tol", to_f64(params.rel_tol))?;
-    non_negative("abs_tol", to_f64(params.abs_tol))?;
     let par = params.par;
-    if !par.all_finite(b) {
-        return Err(SolverError::NonFiniteInput { what: "b" });
-    }
-    if !par.all_finite(x) {
-        return Err(SolverError::NonFiniteInput { what: "x0" });
-    }
-    let max_iter = iteration_limit(params.max_iter, n, 10, 1);
-    let mut history = Vec::new();
-    if params.record_history {
-        history.reserve_exact(max_iter.min(1 << 20) + 1);
-    }
-    let report = |termination, iterations, residual: S, bnorm: S, history| SolveReport {
-        termination,
-        iterations,
-        residual,
-        relative_residual: if bnorm > S::zero() {
-            residual / bnorm
-        } else {
-            S::zero()
-        },
-        history,
+    let mut start = match Start::check("cg", a, b, x, &params.tolerances())? {
+        Ok(start) => start,
+        Err(done) => return Ok(done),
     };
-
-    let bnorm = par.l2norm(b);
-    if bnorm == S::zero() {
-        x.fill(S::zero());
-        if params.record_history {
-            history.push(S::zero());
-        }
-        return Ok(report(Termination::Converged, 0, S::zero(), bnorm, history));
-    }
-    let tol = (params.rel_tol * bnorm).max(params.abs_tol);
+    let (bnorm, tol, max_iter) = (start.bnorm, start.tol, start.max_iter);
 
     let outer = arena.create_scope();
     let mut r = outer.clone_of(b)?;
@@ -253,18 +221,11 @@ where
         Some(outer.clone_of(b)?)
     };
 
-    // r ← b − A·x
-    a.apply_local(par, x.local(), ap.local_mut());
-    par.axpy(&mut r, -S::one(), &ap);
-
-    let mut rr = par.l2norm_squared(&r);
-    let mut rnorm = rr.sqrt();
+    let mut rnorm = true_residual(par, a, b, &*x, &mut r, &mut ap);
     // z ← M⁻¹r, p ← z, rz ← rᵀz
     let mut rz = precondition(par, m, &r, z.as_mut());
     par.copy(&mut p, z.as_ref().unwrap_or(&r));
-    if params.record_history {
-        history.push(rnorm / bnorm);
-    }
+    start.record(rnorm);
 
     let mut k = 0;
     loop {
@@ -272,12 +233,9 @@ where
             // Confirm on the true residual, a temporary of a child scope.
             let scope = outer.create_scope();
             let mut t = scope.clone_of(b)?;
-            a.apply_local(par, x.local(), ap.local_mut());
-            par.axpy(&mut t, -S::one(), &ap);
-            let true_rr = par.l2norm_squared(&t);
-            let true_norm = true_rr.sqrt();
+            let true_norm = true_residual(par, a, b, &*x, &mut t, &mut ap);
             if true_norm <= tol {
-                return Ok(report(Termination::Converged, k, true_norm, bnorm, history));
+                return Ok(start.report(Termination::Converged, k, true_norm));
             }
             // The recursive residual drifted from the true one: replace it and restart the
             // search direction.
@@ -287,11 +245,7 @@ where
             par.copy(&mut p, z.as_ref().unwrap_or(&r));
         }
         if k == max_iter {
-            return Err(SolverError::NotConverged {
-                iterations: k,
-                residual: to_f64(rnorm),
-                tolerance: to_f64(tol),
-            });
+            return Err(start.not_converged(k, rnorm));
         }
         k += 1;
 
@@ -314,24 +268,16 @@ where
         let alpha = rz / pap;
         par.axpy(x, alpha, &p);
         par.axpy(&mut r, -alpha, &ap);
-        rr = par.l2norm_squared(&r);
+        let rr = par.l2norm_squared(&r);
         rnorm = rr.sqrt();
-        if params.record_history {
-            history.push(rnorm / bnorm);
-        }
+        start.record(rnorm);
         let progress = SolveProgress {
             iteration: k,
             residual: rnorm,
             relative_residual: rnorm / bnorm,
         };
         if monitor(&progress).is_break() {
-            return Ok(report(
-                Termination::StoppedByMonitor,
-                k,
-                rnorm,
-                bnorm,
-                history,
-            ));
+            return Ok(start.report(Termination::StoppedByMonitor, k, rnorm));
         }
         if rnorm <= tol {
             continue; // confirmed at the top of the loop

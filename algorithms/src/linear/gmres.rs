@@ -8,9 +8,10 @@ use rvf::{Par, Real, RealVector, RealVectorMut};
 use super::operator::LinearOperator;
 use super::preconditioner::{Identity, Preconditioner};
 use super::report::{SolveProgress, SolveReport};
-use crate::error::{non_negative, same_dim, to_f64, SolverError};
+use super::start::{true_residual, Start, Tolerances};
+use crate::error::{to_f64, SolverError};
 use crate::no_monitor;
-use crate::solver::{default_tol, iteration_limit, NonExhaustive, Termination, AUTO_ITERATIONS};
+use crate::solver::{default_tol, NonExhaustive, Termination, AUTO_ITERATIONS};
 use crate::workspace::{arena_for, Workspace};
 
 /// Parameters of [`gmres`], [`pgmres`] and [`fgmres`]. Convergence:
@@ -349,12 +350,6 @@ where
     X: RealVectorMut<Scalar = S> + ?Sized,
     F: FnMut(&SolveProgress<S>) -> ControlFlow<()>,
 {
-    let n = a.nrows();
-    same_dim("gmres (operator must be square)", n, a.ncols())?;
-    same_dim("gmres (b)", n, b.dimension())?;
-    same_dim("gmres (x)", n, x.dimension())?;
-    non_negative("rel_tol", to_f64(params.rel_tol))?;
-    non_negative("abs_tol", to_f64(params.abs_tol))?;
     if params.restart == 0 {
         return Err(SolverError::InvalidParameter {
             name: "restart",
@@ -363,39 +358,20 @@ where
         });
     }
     let par = params.par;
-    if !par.all_finite(b) {
-        return Err(SolverError::NonFiniteInput { what: "b" });
-    }
-    if !par.all_finite(x) {
-        return Err(SolverError::NonFiniteInput { what: "x0" });
-    }
-    let max_iter = iteration_limit(params.max_iter, n, 10, 1);
-    // A cycle longer than n cannot make progress: the Krylov space is all of ℝⁿ by then.
-    let dim = params.restart.min(n.max(1));
-    let mut history = Vec::new();
-    if params.record_history {
-        history.reserve_exact(max_iter.min(1 << 20) + 1);
-    }
-    let bnorm = par.l2norm(b);
-    let report = |termination, iterations, residual: S, history| SolveReport {
-        termination,
-        iterations,
-        residual,
-        relative_residual: if bnorm > S::zero() {
-            residual / bnorm
-        } else {
-            S::zero()
-        },
-        history,
+    let tolerances = Tolerances {
+        rel_tol: params.rel_tol,
+        abs_tol: params.abs_tol,
+        max_iter: params.max_iter,
+        record_history: params.record_history,
+        par,
     };
-    if bnorm == S::zero() {
-        x.fill(S::zero());
-        if params.record_history {
-            history.push(S::zero());
-        }
-        return Ok(report(Termination::Converged, 0, S::zero(), history));
-    }
-    let tol = (params.rel_tol * bnorm).max(params.abs_tol);
+    let mut start = match Start::check("gmres", a, b, x, &tolerances)? {
+        Ok(start) => start,
+        Err(done) => return Ok(done),
+    };
+    let (bnorm, tol, max_iter) = (start.bnorm, start.tol, start.max_iter);
+    // A cycle longer than n cannot make progress: the Krylov space is all of ℝⁿ by then.
+    let dim = params.restart.min(a.nrows().max(1));
 
     // Everything the method keeps is made once: the basis and directions in the arena, the
     // small Hessenberg least-squares problem on the heap before the first iteration.
@@ -417,33 +393,20 @@ where
     let mut y = vec![S::zero(); dim];
     let identity = m.is_identity();
 
-    // r ← b − A·x, the true residual.
-    let true_residual = |x: &X, r: &mut B::Temp<'_>, w: &mut B::Temp<'_>| {
-        a.apply_local(par, x.local(), w.local_mut());
-        par.copy(r, b);
-        par.axpy(r, -S::one(), &*w);
-        par.l2norm(&*r)
-    };
     // basis[1] serves as scratch whenever no cycle is running.
-    let mut beta = true_residual(x, &mut r, &mut basis[1]);
-    if params.record_history {
-        history.push(beta / bnorm);
-    }
+    let mut beta = true_residual(par, a, b, &*x, &mut r, &mut basis[1]);
+    start.record(beta);
     let mut k = 0;
     let mut stopped = false;
     loop {
         if beta <= tol {
-            return Ok(report(Termination::Converged, k, beta, history));
+            return Ok(start.report(Termination::Converged, k, beta));
         }
         if stopped {
-            return Ok(report(Termination::StoppedByMonitor, k, beta, history));
+            return Ok(start.report(Termination::StoppedByMonitor, k, beta));
         }
         if k >= max_iter {
-            return Err(SolverError::NotConverged {
-                iterations: k,
-                residual: to_f64(beta),
-                tolerance: to_f64(tol),
-            });
+            return Err(start.not_converged(k, beta));
         }
         // A cycle: v₀ = r/β, g = β·e₁.
         par.copy(&mut basis[0], &r);
@@ -509,9 +472,7 @@ where
             steps += 1;
             k += 1;
             let estimate = g[j + 1].abs();
-            if params.record_history {
-                history.push(estimate / bnorm);
-            }
+            start.record(estimate);
             let progress = SolveProgress {
                 iteration: k,
                 residual: estimate,
@@ -560,6 +521,6 @@ where
                 value: f64::NAN,
             });
         }
-        beta = true_residual(x, &mut r, &mut basis[1]);
+        beta = true_residual(par, a, b, &*x, &mut r, &mut basis[1]);
     }
 }

@@ -9,9 +9,10 @@ use super::operator::LinearOperator;
 use super::params::KrylovParams;
 use super::preconditioner::{Identity, Preconditioner};
 use super::report::{SolveProgress, SolveReport};
-use crate::error::{non_negative, same_dim, to_f64, SolverError};
+use super::start::{true_residual, Start};
+use crate::error::{to_f64, SolverError};
 use crate::no_monitor;
-use crate::solver::{iteration_limit, Termination};
+use crate::solver::Termination;
 use crate::workspace::{arena_for, Workspace};
 
 /// Parameters of [`minres`] and [`pminres`]; see [`KrylovParams`].
@@ -184,44 +185,12 @@ where
     X: RealVectorMut<Scalar = S> + ?Sized,
     F: FnMut(&SolveProgress<S>) -> ControlFlow<()>,
 {
-    let n = a.nrows();
-    same_dim("minres (operator must be square)", n, a.ncols())?;
-    same_dim("minres (b)", n, b.dimension())?;
-    same_dim("minres (x)", n, x.dimension())?;
-    non_negative("rel_tol", to_f64(params.rel_tol))?;
-    non_negative("abs_tol", to_f64(params.abs_tol))?;
     let par = params.par;
-    if !par.all_finite(b) {
-        return Err(SolverError::NonFiniteInput { what: "b" });
-    }
-    if !par.all_finite(x) {
-        return Err(SolverError::NonFiniteInput { what: "x0" });
-    }
-    let max_iter = iteration_limit(params.max_iter, n, 10, 1);
-    let mut history = Vec::new();
-    if params.record_history {
-        history.reserve_exact(max_iter.min(1 << 20) + 1);
-    }
-    let bnorm = par.l2norm(b);
-    let report = |termination, iterations, residual: S, history| SolveReport {
-        termination,
-        iterations,
-        residual,
-        relative_residual: if bnorm > S::zero() {
-            residual / bnorm
-        } else {
-            S::zero()
-        },
-        history,
+    let mut start = match Start::check("minres", a, b, x, &params.tolerances())? {
+        Ok(start) => start,
+        Err(done) => return Ok(done),
     };
-    if bnorm == S::zero() {
-        x.fill(S::zero());
-        if params.record_history {
-            history.push(S::zero());
-        }
-        return Ok(report(Termination::Converged, 0, S::zero(), history));
-    }
-    let tol = (params.rel_tol * bnorm).max(params.abs_tol);
+    let (bnorm, tol, max_iter) = (start.bnorm, start.tol, start.max_iter);
     let identity = m.is_identity();
 
     let outer = arena.create_scope();
@@ -234,19 +203,10 @@ where
     let mut w2 = outer.clone_of(b)?;
     let mut scratch = outer.clone_of(b)?;
 
-    // r₁ = b − A·x, y = M⁻¹r₁, β₁ = √(r₁ᵀy)
-    let true_residual = |x: &X, r: &mut B::Temp<'_>, scratch: &mut B::Temp<'_>| {
-        a.apply_local(par, x.local(), scratch.local_mut());
-        par.copy(r, b);
-        par.axpy(r, -S::one(), &*scratch);
-        par.l2norm(&*r)
-    };
-    let rnorm0 = true_residual(x, &mut r1, &mut scratch);
-    if params.record_history {
-        history.push(rnorm0 / bnorm);
-    }
+    let rnorm0 = true_residual(par, a, b, &*x, &mut r1, &mut scratch);
+    start.record(rnorm0);
     if rnorm0 <= tol {
-        return Ok(report(Termination::Converged, 0, rnorm0, history));
+        return Ok(start.report(Termination::Converged, 0, rnorm0));
     }
     let precondition = |r: &B::Temp<'_>, y: &mut B::Temp<'_>| -> Result<S, SolverError> {
         if identity {
@@ -278,12 +238,8 @@ where
     let mut k = 0;
     loop {
         if k == max_iter {
-            let residual = true_residual(x, &mut scratch, &mut v);
-            return Err(SolverError::NotConverged {
-                iterations: k,
-                residual: to_f64(residual),
-                tolerance: to_f64(tol),
-            });
+            let residual = true_residual(par, a, b, &*x, &mut scratch, &mut v);
+            return Err(start.not_converged(k, residual));
         }
         k += 1;
         // Lanczos: v = y/β, y = A·v − (β/β_old)·r₁ − (α/β)·r₂.
@@ -336,9 +292,7 @@ where
             });
         }
         let estimate = phibar * rnorm0 / beta1;
-        if params.record_history {
-            history.push(estimate / bnorm);
-        }
+        start.record(estimate);
         let progress = SolveProgress {
             iteration: k,
             residual: estimate,
@@ -346,21 +300,17 @@ where
         };
         let stopped = monitor(&progress).is_break();
         if phibar <= tol_estimate || beta == S::zero() {
-            let residual = true_residual(x, &mut scratch, &mut v);
+            let residual = true_residual(par, a, b, &*x, &mut scratch, &mut v);
             if residual <= tol {
-                return Ok(report(Termination::Converged, k, residual, history));
+                return Ok(start.report(Termination::Converged, k, residual));
             }
             if beta == S::zero() {
                 // The Krylov space is exhausted: no further progress is possible.
-                return Err(SolverError::NotConverged {
-                    iterations: k,
-                    residual: to_f64(residual),
-                    tolerance: to_f64(tol),
-                });
+                return Err(start.not_converged(k, residual));
             }
         }
         if stopped {
-            return Ok(report(Termination::StoppedByMonitor, k, estimate, history));
+            return Ok(start.report(Termination::StoppedByMonitor, k, estimate));
         }
     }
 }

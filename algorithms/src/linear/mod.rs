@@ -35,6 +35,7 @@ mod report;
 mod sparse_factor;
 #[cfg(feature = "sparse")]
 mod ssor;
+mod start;
 
 pub use bicgstab::{bicgstab, bicgstab_in, pbicgstab, pbicgstab_in, BicgstabParams};
 pub use cg::{cg, cg_in, pcg, pcg_in, CgParams};

@@ -2,6 +2,7 @@
 
 use rvf::{Par, Real};
 
+use super::start::Tolerances;
 use crate::solver::{default_tol, NonExhaustive, AUTO_ITERATIONS};
 
 /// Parameters of the Krylov solvers without a restart length: [`cg`](super::cg) /
@@ -43,6 +44,19 @@ impl<S: Real> Default for KrylovParams<S> {
             record_history: false,
             par: Par::Seq,
             non_exhaustive: NonExhaustive::default(),
+        }
+    }
+}
+
+impl<S: Real> KrylovParams<S> {
+    /// What the shared start of a solve needs.
+    pub(crate) fn tolerances(&self) -> Tolerances<S> {
+        Tolerances {
+            rel_tol: self.rel_tol,
+            abs_tol: self.abs_tol,
+            max_iter: self.max_iter,
+            record_history: self.record_history,
+            par: self.par,
         }
     }
 }
