@@ -154,3 +154,34 @@ fn a_newtype_around_dvector_gets_every_operation() {
     assert!(arena.owns(t.as_ptr().cast()));
     assert_eq!(t.as_slice(), f.0.as_slice());
 }
+
+#[test]
+fn rows_of_a_column_major_matrix_are_strided_vectors_that_write_in_place() {
+    let mut m = nalgebra::DMatrix::from_row_slice(
+        3,
+        4,
+        &[
+            1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0,
+        ],
+    );
+    {
+        let mut row = m.row_mut(1);
+        assert!(matches!(row.local_mut(), rvf::LocalMut::Strided(_)));
+        row.scale_in_place(2.0);
+        row.axpy_in_place(1.0, &[1.0, 1.0, 1.0, 1.0]);
+    }
+    assert_eq!(
+        m.row(1).iter().copied().collect::<Vec<_>>(),
+        [11.0, 13.0, 15.0, 17.0]
+    );
+    // The other rows are untouched.
+    assert_eq!(
+        m.row(0).iter().copied().collect::<Vec<_>>(),
+        [1.0, 2.0, 3.0, 4.0]
+    );
+    assert_eq!(m.row(2).sum(), 42.0);
+    let arena = MemoryArena::new(1024);
+    let scope = arena.create_scope();
+    let copy = scope.clone_of(&m.row(2)).unwrap();
+    assert_eq!(copy.as_slice(), [9.0, 10.0, 11.0, 12.0]);
+}

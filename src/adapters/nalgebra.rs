@@ -49,18 +49,9 @@ where
 
     #[inline]
     fn local(&self) -> Local<'_, T> {
-        let len = self.nrows();
-        let stride = self.data.strides().0.value();
-        let ptr = self.data.ptr();
-        if stride == 1 || len <= 1 {
-            // SAFETY: nalgebra's storage holds `len` initialised elements at `ptr` with row
-            // stride 1, borrowed with `self`.
-            Local::Contiguous(unsafe { core::slice::from_raw_parts(ptr, len) })
-        } else {
-            // SAFETY: the storage's elements are at `ptr + i·stride` for `i < len`, borrowed
-            // with `self`.
-            Local::Strided(unsafe { Strided::from_raw_parts(ptr, len, stride as isize) })
-        }
+        // SAFETY: nalgebra's storage holds `nrows` initialised elements at `ptr + i·stride`,
+        // borrowed with `self`.
+        unsafe { view(self.data.ptr(), self.nrows(), self.data.strides().0.value()) }
     }
 }
 
@@ -72,17 +63,10 @@ where
 {
     #[inline]
     fn local_mut(&mut self) -> LocalMut<'_, T> {
-        let len = self.nrows();
-        let stride = self.data.strides().0.value();
-        let ptr = self.data.ptr_mut();
-        if stride == 1 || len <= 1 {
-            // SAFETY: as in `local`, with exclusive access through `&mut self`.
-            LocalMut::Contiguous(unsafe { core::slice::from_raw_parts_mut(ptr, len) })
-        } else {
-            // SAFETY: mutable nalgebra storage has distinct elements at `ptr + i·stride`
-            // (stride > 1 here), exclusively borrowed through `&mut self`.
-            LocalMut::Strided(unsafe { StridedMut::from_raw_parts(ptr, len, stride as isize) })
-        }
+        let (len, stride) = (self.nrows(), self.data.strides().0.value());
+        // SAFETY: mutable nalgebra storage holds `len` distinct elements at `ptr + i·stride`,
+        // exclusively borrowed through `&mut self`.
+        unsafe { view_mut(self.data.ptr_mut(), len, stride) }
     }
 }
 
@@ -138,6 +122,36 @@ where
     }
 }
 
+/// The view of `len` elements `stride` apart from `ptr`: contiguous when the stride is 1.
+///
+/// # Safety
+/// The elements `ptr + i·stride`, `i < len`, must be initialised and borrowed for `'a`.
+#[inline]
+unsafe fn view<'a, T>(ptr: *const T, len: usize, stride: usize) -> Local<'a, T> {
+    if stride == 1 || len <= 1 {
+        // SAFETY: contiguous elements, as the caller guarantees.
+        Local::Contiguous(unsafe { core::slice::from_raw_parts(ptr, len) })
+    } else {
+        // SAFETY: the caller guarantees the elements at `ptr + i·stride`.
+        Local::Strided(unsafe { Strided::from_raw_parts(ptr, len, stride as isize) })
+    }
+}
+
+/// The mutable twin of [`view`].
+///
+/// # Safety
+/// As [`view`], and the elements must be distinct and exclusively borrowed for `'a`.
+#[inline]
+unsafe fn view_mut<'a, T>(ptr: *mut T, len: usize, stride: usize) -> LocalMut<'a, T> {
+    if stride == 1 || len <= 1 {
+        // SAFETY: contiguous, exclusively borrowed elements, as the caller guarantees.
+        LocalMut::Contiguous(unsafe { core::slice::from_raw_parts_mut(ptr, len) })
+    } else {
+        // SAFETY: distinct elements at `ptr + i·stride` (stride > 1), exclusively borrowed.
+        LocalMut::Strided(unsafe { StridedMut::from_raw_parts(ptr, len, stride as isize) })
+    }
+}
+
 /// A contiguous copy of `local` in `scope`'s memory, borrowed for the scope's lifetime.
 fn arena_copy<'s, T: Real>(
     scope: &'s Scope<'_>,
@@ -184,18 +198,9 @@ where
 
     #[inline]
     fn local(&self) -> Local<'_, T> {
-        let len = self.ncols();
-        let stride = self.data.strides().1.value();
-        let ptr = self.data.ptr();
-        if stride == 1 || len <= 1 {
-            // SAFETY: nalgebra's storage holds `len` initialised elements at `ptr` with column
-            // stride 1, borrowed with `self`.
-            Local::Contiguous(unsafe { core::slice::from_raw_parts(ptr, len) })
-        } else {
-            // SAFETY: the storage's elements are at `ptr + j·stride` for `j < len`, borrowed
-            // with `self`.
-            Local::Strided(unsafe { Strided::from_raw_parts(ptr, len, stride as isize) })
-        }
+        // SAFETY: nalgebra's storage holds `ncols` initialised elements of the row at
+        // `ptr + j·stride` (the column stride), borrowed with `self`.
+        unsafe { view(self.data.ptr(), self.ncols(), self.data.strides().1.value()) }
     }
 }
 
@@ -206,17 +211,10 @@ where
 {
     #[inline]
     fn local_mut(&mut self) -> LocalMut<'_, T> {
-        let len = self.ncols();
-        let stride = self.data.strides().1.value();
-        let ptr = self.data.ptr_mut();
-        if stride == 1 || len <= 1 {
-            // SAFETY: as in `local`, with exclusive access through `&mut self`.
-            LocalMut::Contiguous(unsafe { core::slice::from_raw_parts_mut(ptr, len) })
-        } else {
-            // SAFETY: mutable nalgebra storage has distinct elements at `ptr + j·stride`
-            // (stride > 1 here), exclusively borrowed through `&mut self`.
-            LocalMut::Strided(unsafe { StridedMut::from_raw_parts(ptr, len, stride as isize) })
-        }
+        let (len, stride) = (self.ncols(), self.data.strides().1.value());
+        // SAFETY: mutable nalgebra storage holds the row's `len` distinct elements at
+        // `ptr + j·stride`, exclusively borrowed through `&mut self`.
+        unsafe { view_mut(self.data.ptr_mut(), len, stride) }
     }
 }
 
