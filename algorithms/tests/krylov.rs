@@ -259,7 +259,7 @@ fn flexible_gmres_accepts_a_preconditioner_that_changes_between_iterations() {
 fn solve_all<B, X>(b: &B, x: impl Fn() -> X, out: impl Fn(&X) -> Vec<f64>) -> Vec<Vec<f64>>
 where
     B: RealVector<Scalar = f64> + ArenaClone + ?Sized,
-    X: RealVectorMut<Scalar = f64>,
+    X: RealVectorMut<Scalar = f64> + ArenaClone,
 {
     let a = ConvectionDiffusion2d::<f64>::new(16, 12, BETA);
     let spd = Poisson2d::<f64>::new(16, 12);
@@ -273,6 +273,17 @@ where
     let mut v = x();
     let m = Jacobi::from_operator(&spd).unwrap();
     pminres(&spd, &m, b, &mut v, &MinresParams::default()).unwrap();
+    results.push(out(&v));
+    let mut v = x();
+    fgmres(&a, &m, b, &mut v, &GmresParams::default()).unwrap();
+    results.push(out(&v));
+    let mut v = x();
+    let lp = rvf_algorithms::linear::LsqrParams {
+        max_iter: 40,
+        ..Default::default()
+    };
+    // A fixed number of LSQR iterations (the limit is an error that leaves the iterate).
+    let _ = rvf_algorithms::linear::lsqr(&a, b, &mut v, &lp);
     results.push(out(&v));
     results
 }
