@@ -57,3 +57,48 @@ fn the_counting_allocator_does_see_vec_temporaries() {
     }
     assert!(heap_allocations() - before >= 10);
 }
+
+/// Out-of-order releases inside a long-lived scope: the released vector leaves a hole until
+/// the ones above it go, and then its bytes must be free again. Before, every such release
+/// appended to a hole log kept until the outermost scope ended (31.5 B of heap per iteration,
+/// 6.4 MB after 200 000 iterations) and the used region crept up.
+#[test]
+fn out_of_order_releases_in_a_long_scope_neither_grow_the_heap_nor_the_region() {
+    let arena = MemoryArena::new(1 << 16);
+    let outer = arena.create_scope();
+    let keep = outer.alloc_zeroed::<f64>(10).unwrap(); // a live vector below the churn
+    let churn = |n: usize| {
+        for _ in 0..n {
+            // Released in allocation order: `a` first, while `b` still lives.
+            let a = outer.alloc_zeroed::<f64>(100).unwrap();
+            let b = outer.alloc_zeroed::<f64>(50).unwrap();
+            drop(a);
+            drop(b);
+            // An array of vectors drops its elements front to back: all out of order but the
+            // last (a Vec of them does the same; an array keeps the test off the heap).
+            let many: [_; 8] = core::array::from_fn(|_| outer.alloc_zeroed::<f64>(16).unwrap());
+            drop(many);
+            // The same inside a child scope per iteration.
+            let inner = outer.create_scope();
+            let c = inner.alloc_zeroed::<f64>(32).unwrap();
+            let d = inner.alloc_zeroed::<f64>(32).unwrap();
+            drop(c);
+            drop(d);
+        }
+    };
+    churn(3); // warm-up: the hole log reaches its working capacity
+    let stats = arena.statistics();
+    let before = heap_allocations();
+    churn(200_000);
+    assert_eq!(heap_allocations() - before, 0, "the hole log grew on the heap");
+    let after = arena.statistics();
+    assert_eq!(after.bytes_allocated, 10 * 8, "only `keep` is live");
+    assert_eq!((after.chunks, after.total_capacity), (stats.chunks, stats.total_capacity));
+    // The region did not creep: the next allocation lands right after `keep`.
+    let next = outer.alloc_zeroed::<f64>(1).unwrap();
+    assert_eq!(
+        next.as_ptr() as usize,
+        keep.as_ptr() as usize + 10 * 8,
+        "the churn's bytes were all given back"
+    );
+}

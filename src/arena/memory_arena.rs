@@ -791,7 +791,8 @@ impl MemoryArena {
             && addr >= self.floor.get()
     }
 
-    /// Moves the cursor back over the allocation that ends at it.
+    /// Moves the cursor back over the allocation that ends at it, and over the holes that
+    /// then end at it.
     #[inline(always)]
     fn release_top(&self, ptr: NonNull<u8>, bytes: usize) {
         self.note_peak_live();
@@ -800,6 +801,9 @@ impl MemoryArena {
         let rounding = quantum_size(bytes) - bytes;
         if rounding != 0 {
             self.bias.set(self.bias.get().wrapping_add(rounding));
+        }
+        if self.hole_count.get() != 0 {
+            self.reclaim_holes();
         }
     }
 

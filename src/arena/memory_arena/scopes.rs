@@ -145,6 +145,7 @@ impl MemoryArena {
                 }
             }
             self.rewind_to(&target);
+            self.forget_holes_inside(&target);
             self.starts.borrow_mut().truncate(new_depth);
             if new_depth == 0 {
                 // No scope left for a hole to matter to.
@@ -200,6 +201,52 @@ impl MemoryArena {
             .filter(|h| h.position < at)
             .map(|h| h.bytes)
             .sum()
+    }
+
+    /// Moves the cursor back over holes that end at it inside the innermost scope (in the
+    /// current chunk, at or above its floor), removing them from the log: the releases that
+    /// made them were only out of order, and once the allocations above them are gone their
+    /// bytes are free again. Without this, a loop that releases out of order inside one long
+    /// scope would grow the log (a heap allocation) and the used region at every iteration.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn reclaim_holes(&self) {
+        let mut holes = self.holes.borrow_mut();
+        let (chunk, floor) = (self.current.get(), self.floor.get());
+        loop {
+            let cursor = self.cursor.get().addr();
+            let Some(i) = holes.iter().rposition(|h| {
+                h.position.0 == chunk
+                    && h.position.1 >= floor
+                    && h.position.1 + super::quantum_size(h.bytes) == cursor
+            }) else {
+                break;
+            };
+            let hole = holes.remove(i);
+            let size = super::quantum_size(hole.bytes);
+            // The hole's bytes were already taken off the live count: moving the cursor back
+            // over its (rounded) size keeps the count.
+            self.cursor.set(self.cursor.get().wrapping_sub(size));
+            self.bias.set(self.bias.get().wrapping_add(size));
+        }
+        self.hole_count.set(holes.len());
+    }
+
+    /// Drops the holes logged since `checkpoint` that lie inside the scope it began: that
+    /// scope has ended, so its whole region is free and they no longer matter to anyone.
+    /// The holes below it stay, for the outer scopes whose checkpoints lie above them.
+    fn forget_holes_inside(&self, checkpoint: &Checkpoint) {
+        let at = checkpoint.position();
+        let mut holes = self.holes.borrow_mut();
+        let mut kept = checkpoint.holes.min(holes.len());
+        for i in kept..holes.len() {
+            if holes[i].position < at {
+                holes[kept] = holes[i];
+                kept += 1;
+            }
+        }
+        holes.truncate(kept);
+        self.hole_count.set(kept);
     }
 
     /// Logs a hole at `position` when a scope is alive (with none, no checkpoint exists for
