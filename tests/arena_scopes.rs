@@ -701,3 +701,31 @@ fn a_wide_alignment_policy_holds_across_scopes_and_releases() {
     drop(outer);
     assert_eq!(arena.statistics().bytes_allocated, 0);
 }
+
+#[test]
+fn allocator_vecs_shrink_in_place_on_top_and_by_moving_below() {
+    use allocator_api2::vec::Vec as AVec;
+    let arena = MemoryArena::new(1 << 16);
+    let scope = arena.create_scope();
+    let mut v: AVec<u64, &Scope> = AVec::with_capacity_in(1000, &scope);
+    v.extend(0..10u64);
+    let before = arena.statistics().bytes_allocated;
+    v.shrink_to_fit(); // the latest allocation: in place
+    assert_eq!(v.capacity(), 10);
+    assert_eq!(arena.statistics().bytes_allocated, before - 990 * 8);
+    // The next allocation starts right after the shrunk block: its tail was given back.
+    let w = scope.alloc_zeroed::<u64>(1).unwrap();
+    assert_eq!(w.as_ptr() as usize, v.as_ptr() as usize + 10 * 8);
+    // Not on top any more: shrinking moves the contents to a new block.
+    v.truncate(4);
+    let boxed = v.into_boxed_slice();
+    assert_eq!(&*boxed, &[0, 1, 2, 3]);
+    drop(w);
+    drop(boxed);
+    assert_eq!(arena.statistics().bytes_allocated, 0);
+    // A scope that is not the innermost cannot move a block: an error, not an abort.
+    let mut outer_vec: AVec<u64, &Scope> = AVec::with_capacity_in(100, &scope);
+    outer_vec.push(1);
+    let _inner = scope.create_scope();
+    let _ = outer_vec.try_reserve(1000).unwrap_err();
+}

@@ -90,10 +90,17 @@ fn out_of_order_releases_in_a_long_scope_neither_grow_the_heap_nor_the_region() 
     let stats = arena.statistics();
     let before = heap_allocations();
     churn(200_000);
-    assert_eq!(heap_allocations() - before, 0, "the hole log grew on the heap");
+    assert_eq!(
+        heap_allocations() - before,
+        0,
+        "the hole log grew on the heap"
+    );
     let after = arena.statistics();
     assert_eq!(after.bytes_allocated, 10 * 8, "only `keep` is live");
-    assert_eq!((after.chunks, after.total_capacity), (stats.chunks, stats.total_capacity));
+    assert_eq!(
+        (after.chunks, after.total_capacity),
+        (stats.chunks, stats.total_capacity)
+    );
     // The region did not creep: the next allocation lands right after `keep`.
     let next = outer.alloc_zeroed::<f64>(1).unwrap();
     assert_eq!(

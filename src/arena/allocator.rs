@@ -7,6 +7,18 @@
 //! an inner one is refused (and, as for every allocator, a collection's infallible methods then
 //! panic or abort; use its `try_reserve` to get an error).
 //!
+//! # Growing and shrinking
+//! - **In place** when the block is the most recent allocation of the innermost scope (and, to
+//!   grow, the chunk has room): the cursor moves, nothing is copied.
+//! - **By moving** otherwise: a new block from the allocator's scope, a copy, and the old block
+//!   released (it becomes a hole until the blocks above it go). This needs the allocator's
+//!   scope to be the innermost one; while a later scope lives, the request is refused with
+//!   `AllocError` — the only way a scope's memory could be reused before the scope ends would
+//!   be to hand out memory below a live inner scope, which would then be freed with it.
+//!
+//! So `shrink_to_fit` and `into_boxed_slice` work in place on a collection that was the last
+//! thing allocated, and by a copy in the innermost scope otherwise.
+//!
 //! ```
 //! use allocator_api2::vec::Vec;
 //! use rvf::prelude::*;
@@ -38,6 +50,38 @@ impl MemoryArena {
         }
         self.try_extend_top(ptr, old, new)
     }
+}
+
+impl MemoryArena {
+    /// Shrinks the allocation `ptr` (of `old` bytes) to `new ≤ old` bytes in place when it is
+    /// the most recent one of the innermost scope. Returns whether it did.
+    fn shrink_in_place(&self, depth: usize, ptr: NonNull<u8>, old: usize, new: usize) -> bool {
+        self.scope_depth() == depth && old != 0 && self.try_shrink_top(ptr, old, new)
+    }
+}
+
+/// `shrink` shared by both allocators: in place when possible, else allocate, copy, release.
+///
+/// # Safety
+/// As `Allocator::shrink`.
+unsafe fn shrink_via(
+    arena: &MemoryArena,
+    depth: usize,
+    allocate: impl FnOnce(Layout) -> Result<NonNull<u8>, AllocError>,
+    ptr: NonNull<u8>,
+    old: Layout,
+    new: Layout,
+) -> Result<NonNull<[u8]>, AllocError> {
+    let aligned = (ptr.as_ptr() as usize) & (new.align() - 1) == 0;
+    if aligned && arena.shrink_in_place(depth, ptr, old.size(), new.size()) {
+        return Ok(slice_ptr(ptr, new.size()));
+    }
+    let fresh = allocate(new)?;
+    // SAFETY: `ptr` is valid for `old.size() >= new.size()` bytes (caller contract), `fresh`
+    // for `new.size()`, and two live allocations never overlap.
+    unsafe { core::ptr::copy_nonoverlapping(ptr.as_ptr(), fresh.as_ptr(), new.size()) };
+    arena.release(ptr, old.size());
+    Ok(slice_ptr(fresh, new.size()))
 }
 
 fn slice_ptr(ptr: NonNull<u8>, len: usize) -> NonNull<[u8]> {
@@ -99,6 +143,20 @@ unsafe impl Allocator for MemoryArena {
         // SAFETY: forwarded caller contract.
         unsafe { grow_via(self, 0, allocate, ptr, old, new) }
     }
+
+    unsafe fn shrink(
+        &self,
+        ptr: NonNull<u8>,
+        old: Layout,
+        new: Layout,
+    ) -> Result<NonNull<[u8]>, AllocError> {
+        let allocate = |l: Layout| {
+            self.allocate_at(0, l.size(), l.align())
+                .map_err(|_| AllocError)
+        };
+        // SAFETY: forwarded caller contract.
+        unsafe { shrink_via(self, 0, allocate, ptr, old, new) }
+    }
 }
 
 // SAFETY: as for `MemoryArena`; a `Scope` allocates in its arena at its own depth.
@@ -124,5 +182,17 @@ unsafe impl Allocator for Scope<'_> {
             |l: Layout| Scope::allocate(self, l.size(), l.align()).map_err(|_| AllocError);
         // SAFETY: forwarded caller contract.
         unsafe { grow_via(self.arena(), self.depth(), allocate, ptr, old, new) }
+    }
+
+    unsafe fn shrink(
+        &self,
+        ptr: NonNull<u8>,
+        old: Layout,
+        new: Layout,
+    ) -> Result<NonNull<[u8]>, AllocError> {
+        let allocate =
+            |l: Layout| Scope::allocate(self, l.size(), l.align()).map_err(|_| AllocError);
+        // SAFETY: forwarded caller contract.
+        unsafe { shrink_via(self.arena(), self.depth(), allocate, ptr, old, new) }
     }
 }

@@ -859,19 +859,46 @@ impl MemoryArena {
         self.cursor.set(unsafe { self.cursor.get().add(grow) });
         self.set_live(live + (new - old));
         if !self.observers.is_empty() {
-            let event = AllocationEvent {
-                ptr,
-                bytes: new,
-                align: 1,
-                scope_depth: self.scope_depth(),
-                elapsed: None,
-            };
-            self.notify(|o| {
-                o.on_deallocation(ptr, old);
-                o.on_allocation(&event);
-            });
+            self.report_resize(ptr, old, new);
         }
         true
+    }
+
+    /// Shrinks the most recent allocation of the innermost scope from `old` to `new ≤ old`
+    /// bytes in place: the cursor moves back to its new end. Returns whether it did.
+    pub(crate) fn try_shrink_top(&self, ptr: NonNull<u8>, old: usize, new: usize) -> bool {
+        let addr = ptr.as_ptr().addr();
+        if new > old || !self.is_top(addr, old) {
+            return false;
+        }
+        self.note_peak_live();
+        let live = self.live();
+        let give_back = quantum_size(old) - quantum_size(new);
+        // SAFETY: the block spans `quantum_size(old)` bytes below the cursor, so moving the
+        // cursor back by less than that stays inside it (and the chunk).
+        self.cursor.set(unsafe { self.cursor.get().sub(give_back) });
+        self.set_live(live - (old - new));
+        if !self.observers.is_empty() {
+            self.report_resize(ptr, old, new);
+        }
+        true
+    }
+
+    /// Tells the observers that the block at `ptr` changed from `old` to `new` bytes in
+    /// place, as a release of the old block and an allocation of the new one.
+    #[cold]
+    fn report_resize(&self, ptr: NonNull<u8>, old: usize, new: usize) {
+        let event = AllocationEvent {
+            ptr,
+            bytes: new,
+            align: 1,
+            scope_depth: self.scope_depth(),
+            elapsed: None,
+        };
+        self.notify(|o| {
+            o.on_deallocation(ptr, old);
+            o.on_allocation(&event);
+        });
     }
 
     /// Calls `f` on every observer, unless an observer is already being called (an observer
