@@ -729,3 +729,90 @@ fn allocator_vecs_shrink_in_place_on_top_and_by_moving_below() {
     let _inner = scope.create_scope();
     let _ = outer_vec.try_reserve(1000).unwrap_err();
 }
+
+/// An observer that panics once, in the hook chosen.
+struct PanicsOnce {
+    on_enter: bool,
+    armed: std::sync::atomic::AtomicBool,
+}
+
+impl rvf::arena::ArenaObserver for PanicsOnce {
+    fn on_scope_enter(&self, _depth: usize) {
+        if self.on_enter && self.armed.swap(false, std::sync::atomic::Ordering::Relaxed) {
+            panic!("observer panics on scope entry");
+        }
+    }
+    fn on_scope_exit(&self, _depth: usize, _stats: &rvf::arena::ScopeStatistics) {
+        if !self.on_enter && self.armed.swap(false, std::sync::atomic::Ordering::Relaxed) {
+            panic!("observer panics on scope exit");
+        }
+    }
+}
+
+#[test]
+fn a_panicking_observer_leaves_the_arena_consistent() {
+    use std::panic::{catch_unwind, AssertUnwindSafe};
+    for on_enter in [true, false] {
+        let observer = std::sync::Arc::new(PanicsOnce {
+            on_enter,
+            armed: std::sync::atomic::AtomicBool::new(true),
+        });
+        let arena = MemoryArena::builder()
+            .capacity(4096)
+            .observer(observer)
+            .build()
+            .unwrap();
+        let caught = catch_unwind(AssertUnwindSafe(|| {
+            let scope = arena.create_scope();
+            let _v = scope.alloc_zeroed::<f64>(16).unwrap();
+        }));
+        assert!(caught.is_err(), "the observer panicked");
+        // No phantom scope: the arena itself allocates again, and nothing is live.
+        assert_eq!(arena.scope_depth(), 0, "on_enter = {on_enter}");
+        assert_eq!(arena.statistics().bytes_allocated, 0);
+        let p = arena.allocate(64, 8);
+        assert!(p.is_ok());
+        // SAFETY: the block was just allocated by this arena and is not used again.
+        unsafe { arena.deallocate(p.unwrap(), 64) };
+    }
+}
+
+#[test]
+fn every_refused_request_is_counted() {
+    let arena = MemoryArena::new(1024);
+    let scope = arena.create_scope();
+    assert!(matches!(
+        scope.alloc_zeroed::<u64>(usize::MAX / 4),
+        Err(ArenaError::SizeOverflow { .. })
+    ));
+    assert!(arena.allocate(8, 3).is_err()); // not a power of two
+    let s = arena.statistics();
+    assert_eq!(s.failed_allocations, 2);
+}
+
+#[test]
+fn the_thread_arena_from_a_thread_local_destructor_is_an_error_not_an_abort() {
+    use rvf::arena::ThreadLocalArena;
+    struct Late(std::sync::mpsc::Sender<bool>);
+    impl Drop for Late {
+        fn drop(&mut self) {
+            // Thread-local destructors run in an unspecified order: the arena's slot may
+            // already be gone, and then try_with says so.
+            let r = ThreadLocalArena::try_with(|a| a.statistics().chunks);
+            let _ = self
+                .0
+                .send(matches!(r, Ok(_) | Err(ArenaError::ThreadArenaGone)));
+        }
+    }
+    thread_local! {
+        static LATE: std::cell::RefCell<Option<Late>> = const { std::cell::RefCell::new(None) };
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        ThreadLocalArena::with(|a| assert!(a.statistics().total_capacity > 0));
+        LATE.with(|l| *l.borrow_mut() = Some(Late(tx)));
+    })
+    .join()
+    .unwrap();
+    assert!(rx.recv().unwrap());
+}

@@ -78,15 +78,28 @@ pub fn arena_allocate<'s, T: Real>(
 }
 
 /// Bytes an arena needs for `steps` steps that each keep `vectors_per_step` copies of
-/// `template` alive, saturating at `usize::MAX`.
+/// `template` alive, saturating at `usize::MAX`. Each copy is counted as the arena stores it:
+/// rounded up to a multiple of 8 bytes (an arena with the default, natural alignment then
+/// holds exactly this many copies in one chunk of this size).
 ///
 /// With a scope per step, memory is reused from one step to the next: pass `steps = 1`.
 ///
 /// ```
 /// use rvf::arena::estimate_arena_size;
+/// use rvf::prelude::*;
 /// let x = vec![0.0_f64; 1000];
 /// assert_eq!(estimate_arena_size(&x, 5, 1), 40_000);
 /// assert_eq!(estimate_arena_size(&x, 5, 10), 400_000);
+/// // 1001 f32 take 4004 bytes, stored as 4008: five copies fit an arena of the estimate.
+/// let y = vec![0.0_f32; 1001];
+/// let arena = rvf::arena::MemoryArena::builder()
+///     .capacity(estimate_arena_size(&y, 5, 1))
+///     .growth(rvf::arena::GrowthPolicy::FixedSize)
+///     .build()
+///     .unwrap();
+/// let scope = arena.create_scope();
+/// let copies: Vec<_> = (0..5).map(|_| scope.clone_of(&y)).collect();
+/// assert!(copies.iter().all(|c| c.is_ok()));
 /// ```
 pub fn estimate_arena_size<V: RealVector + ?Sized>(
     template: &V,
@@ -94,10 +107,10 @@ pub fn estimate_arena_size<V: RealVector + ?Sized>(
     steps: usize,
 ) -> usize {
     let element = core::mem::size_of::<V::Scalar>();
-    template
-        .local()
-        .len()
-        .saturating_mul(element)
+    let bytes = template.local().len().saturating_mul(element);
+    // The arena keeps every allocation a multiple of its 8-byte quantum.
+    let stored = bytes.saturating_add(7) & !7;
+    stored
         .saturating_mul(vectors_per_step)
         .saturating_mul(steps)
 }

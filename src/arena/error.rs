@@ -39,6 +39,9 @@ pub enum ArenaError {
         /// Depth of the innermost live scope.
         innermost: usize,
     },
+    /// The thread's arena was already destroyed: a [`ThreadLocalArena`](super::ThreadLocalArena)
+    /// call from a thread-local destructor during thread exit.
+    ThreadArenaGone,
 }
 
 impl fmt::Display for ArenaError {
@@ -64,6 +67,10 @@ impl fmt::Display for ArenaError {
             } => write!(
                 f,
                 "{count} elements of {element_size} bytes overflow the address space"
+            ),
+            ArenaError::ThreadArenaGone => write!(
+                f,
+                "the thread's arena is gone (a thread-local destructor ran after it)"
             ),
             ArenaError::InvalidAlignment { align } => {
                 write!(f, "alignment {align} is not a power of two")

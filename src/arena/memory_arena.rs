@@ -308,8 +308,12 @@ impl MemoryArena {
     /// builds it is ignored.
     ///
     /// # Safety
-    /// `ptr` and `bytes` must describe one allocation made by this arena that has not been
-    /// released, and the memory must not be used afterwards.
+    /// `ptr` and `bytes` must describe one allocation made by this arena (by
+    /// [`allocate`](Self::allocate)) that the caller owns and that has not been released;
+    /// afterwards the caller must neither use the memory nor release it again. In particular
+    /// the block of an [`ArenaVec`](crate::arena::ArenaVec) belongs to the vector, which
+    /// releases it when dropped: deallocating it as well would let a later allocation overlap
+    /// a live vector.
     #[inline]
     pub unsafe fn deallocate(&self, ptr: NonNull<u8>, bytes: usize) {
         self.release(ptr, bytes);
@@ -614,7 +618,7 @@ impl MemoryArena {
     }
 
     #[cold]
-    fn fail(&self, e: ArenaError) -> ArenaError {
+    pub(crate) fn fail(&self, e: ArenaError) -> ArenaError {
         self.failed_allocations
             .set(self.failed_allocations.get() + 1);
         e

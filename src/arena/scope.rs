@@ -125,10 +125,11 @@ impl<'a> Scope<'a> {
             size => isize::MAX as usize / size,
         };
         if len > max_len {
-            return Err(ArenaError::SizeOverflow {
+            // Counted among the failed requests, like every other refusal.
+            return Err(self.arena.fail(ArenaError::SizeOverflow {
                 count: len,
                 element_size: size_of::<T>(),
-            });
+            }));
         }
         Ok(self.allocate(len * size_of::<T>(), align_of::<T>())?.cast())
     }

@@ -69,21 +69,41 @@ impl ThreadLocalArena {
         THREAD_ARENA_CAPACITY.load(Ordering::Relaxed)
     }
 
-    /// Runs `f` with this thread's arena (RVF's `get_thread_arena()`), creating it first if
-    /// needed. Calls may nest.
+    /// Runs `f` with this thread's arena, creating it first if needed. Calls may nest.
+    ///
+    /// This is how "get the thread's arena" reads in Rust: the arena is lent to `f` rather
+    /// than returned, because a reference to it must not outlive the thread (or the slot's
+    /// replacement by [`set_thread_arena_capacity`](Self::set_thread_arena_capacity)).
     ///
     /// # Panics
-    /// If the thread arena does not exist yet and the system cannot allocate it.
+    /// If the thread arena does not exist yet and the system cannot allocate it, and when
+    /// called from a thread-local destructor after the arena's own slot was destroyed (the
+    /// standard library's `LocalKey::with` rule); [`try_with`](Self::try_with) returns an
+    /// error there instead.
     pub fn with<R>(f: impl FnOnce(&MemoryArena) -> R) -> R {
-        ARENA.with(|cell| {
-            if cell.borrow().is_none() {
-                let arena = MemoryArena::new(Self::thread_arena_capacity());
-                *cell.borrow_mut() = Some(arena);
-            }
-            let slot = cell.borrow();
-            let arena = slot.as_ref().expect("thread arena was just created");
-            f(arena)
-        })
+        match Self::try_with(f) {
+            Ok(r) => r,
+            Err(e) => panic!("ThreadLocalArena::with: {e}"),
+        }
+    }
+
+    /// [`with`](Self::with), or [`ArenaError::ThreadArenaGone`] when the thread's arena has
+    /// already been destroyed (a call from a thread-local destructor during thread exit).
+    ///
+    /// # Errors
+    /// [`ArenaError::ThreadArenaGone`].
+    pub fn try_with<R>(f: impl FnOnce(&MemoryArena) -> R) -> Result<R, ArenaError> {
+        ARENA
+            .try_with(|cell| {
+                if cell.borrow().is_none() {
+                    let arena = MemoryArena::new(Self::thread_arena_capacity());
+                    *cell.borrow_mut() = Some(arena);
+                }
+                let slot = cell.borrow();
+                let arena = slot.as_ref().expect("thread arena was just created");
+                f(arena)
+            })
+            .map_err(|_| ArenaError::ThreadArenaGone)
     }
 
     /// Runs `f` inside a new scope of this thread's arena.

@@ -27,8 +27,10 @@ impl<'a, S> Strided<'a, S> {
     /// Builds a strided view from a pointer to its first element.
     ///
     /// # Safety
-    /// For every `i < len`, `ptr.offset(i as isize * stride)` must point to an initialised `S`
-    /// inside one allocation, valid for reads and not mutated for `'a`.
+    /// For every `i < len`, `i·stride` must not overflow `isize` (in elements, nor its byte
+    /// offset), and `ptr.offset(i as isize * stride)` must point to an initialised, properly
+    /// aligned `S` inside one allocation, valid for reads and not mutated for `'a`. A null or
+    /// dangling `ptr` is allowed only with `len == 0`.
     #[inline]
     pub unsafe fn from_raw_parts(ptr: *const S, len: usize, stride: isize) -> Self {
         Self {
@@ -148,9 +150,11 @@ impl<'a, S> StridedMut<'a, S> {
     /// Builds a mutable strided view from a pointer to its first element.
     ///
     /// # Safety
-    /// For every `i < len`, `ptr.offset(i as isize * stride)` must point to an initialised `S`
-    /// inside one allocation, valid for reads and writes, distinct for distinct `i` (so
-    /// `stride != 0` when `len > 1`), and not accessed through any other path for `'a`.
+    /// For every `i < len`, `i·stride` must not overflow `isize` (in elements, nor its byte
+    /// offset), and `ptr.offset(i as isize * stride)` must point to an initialised, properly
+    /// aligned `S` inside one allocation, valid for reads and writes, distinct for distinct
+    /// `i` (so `stride != 0` when `len > 1`), and not accessed through any other path for
+    /// `'a`. A null or dangling `ptr` is allowed only with `len == 0`.
     #[inline]
     pub unsafe fn from_raw_parts(ptr: *mut S, len: usize, stride: isize) -> Self {
         Self {

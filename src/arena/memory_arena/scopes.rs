@@ -61,12 +61,13 @@ impl MemoryArena {
             holes: self.hole_count.get(),
         };
         let key = self.key.get() + 1;
-        self.key.set(key);
-        self.floor.set(cursor.addr());
         let depth = key & !KEY_FLAGS;
         if !self.plain {
+            // Before the arena changes: an observer that panics leaves no scope behind.
             self.enter_scope_general(depth);
         }
+        self.key.set(key);
+        self.floor.set(cursor.addr());
         (depth, checkpoint)
     }
 
@@ -125,10 +126,10 @@ impl MemoryArena {
     #[cold]
     #[inline(never)]
     fn exit_scope_general(&self, depth: usize, allocations_at_entry: u64, checkpoint: Checkpoint) {
-        if !self.observers.is_empty() {
-            let stats = self.scope_statistics(depth, allocations_at_entry, &checkpoint);
-            self.notify(|o| o.on_scope_exit(depth, &stats));
-        }
+        // The statistics describe the scope as it ends; the observers hear of it after the
+        // arena is consistent again, so one that panics cannot leave a phantom scope.
+        let stats = (!self.observers.is_empty())
+            .then(|| self.scope_statistics(depth, allocations_at_entry, &checkpoint));
         if self.growth == GrowthPolicy::Adaptive {
             self.note_peak_region();
         }
@@ -157,6 +158,9 @@ impl MemoryArena {
             // Dropped while a later scope lives: its memory is released when that one ends.
             self.deferred.borrow_mut().push((depth, checkpoint));
             self.set_key(innermost);
+        }
+        if let Some(stats) = stats {
+            self.notify(|o| o.on_scope_exit(depth, &stats));
         }
     }
 
