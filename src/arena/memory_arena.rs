@@ -14,7 +14,7 @@ use super::chunk::Chunk;
 use super::observer::{AllocationEvent, ArenaObserver};
 use super::policy::{AlignmentPolicy, GrowthPolicy, MAX_ALIGN};
 use super::scope::Scope;
-use super::stats::ArenaStatistics;
+use super::stats::{ArenaId, ArenaStatistics};
 use super::ArenaError;
 
 /// Smallest chunk an exponentially growing arena asks the system for.
@@ -139,6 +139,8 @@ pub struct MemoryArena {
     timing: bool,
     observers: Vec<Arc<dyn ArenaObserver>>,
     notifying: Cell<bool>,
+    /// This arena's identity in statistics and observer events.
+    id: ArenaId,
 }
 
 // SAFETY: every raw pointer in the arena points into chunks the arena owns, and no state is
@@ -241,6 +243,7 @@ impl ArenaBuilder {
             timing,
             observers: self.observers,
             notifying: Cell::new(false),
+            id: ArenaId::next(),
         };
         arena.update_plain();
         arena.start_over();
@@ -345,7 +348,13 @@ impl MemoryArena {
             avg_allocation_time,
             chunks: chunks.len(),
             scope_depth: self.scope_depth(),
+            arena: self.id,
         }
+    }
+
+    /// This arena's identity, as statistics and observer events give it.
+    pub fn id(&self) -> ArenaId {
+        self.id
     }
 
     /// Frees everything and keeps only the largest chunk (under [`GrowthPolicy::Adaptive`],
@@ -374,6 +383,10 @@ impl MemoryArena {
             chunks.push(replacement.unwrap_or(keep));
         }
         self.start_over();
+        if !self.observers.is_empty() {
+            let id = self.id;
+            self.notify(|o| o.on_reset(id));
+        }
     }
 
     /// Sets the growth policy for future growth.
@@ -579,6 +592,7 @@ impl MemoryArena {
                         align,
                         scope_depth: self.scope_depth(),
                         elapsed,
+                        arena: self.id,
                     };
                     self.notify(|o| o.on_allocation(&event));
                 }
@@ -888,21 +902,10 @@ impl MemoryArena {
         true
     }
 
-    /// Tells the observers that the block at `ptr` changed from `old` to `new` bytes in
-    /// place, as a release of the old block and an allocation of the new one.
+    /// Tells the observers that the block at `ptr` changed from `old` to `new` bytes in place.
     #[cold]
     fn report_resize(&self, ptr: NonNull<u8>, old: usize, new: usize) {
-        let event = AllocationEvent {
-            ptr,
-            bytes: new,
-            align: 1,
-            scope_depth: self.scope_depth(),
-            elapsed: None,
-        };
-        self.notify(|o| {
-            o.on_deallocation(ptr, old);
-            o.on_allocation(&event);
-        });
+        self.notify(|o| o.on_resize(ptr, old, new));
     }
 
     /// Calls `f` on every observer, unless an observer is already being called (an observer

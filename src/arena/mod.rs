@@ -31,6 +31,6 @@ pub use observer::{
 };
 pub use policy::{AlignmentPolicy, GrowthPolicy, MAX_ALIGN};
 pub use scope::Scope;
-pub use stats::{ArenaStatistics, ScopeStatistics};
+pub use stats::{ArenaId, ArenaStatistics, ScopeStatistics};
 pub use thread_local::ThreadLocalArena;
 pub use vec::ArenaVec;

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use super::stats::{ArenaStatistics, ScopeStatistics};
+use super::stats::{ArenaId, ArenaStatistics, ScopeStatistics};
 
 /// One successful allocation, as seen by an [`ArenaObserver`].
 #[derive(Debug, Clone, Copy)]
@@ -22,6 +22,8 @@ pub struct AllocationEvent {
     pub scope_depth: usize,
     /// Time the allocation took, when the arena times allocations.
     pub elapsed: Option<Duration>,
+    /// The arena that made the allocation.
+    pub arena: ArenaId,
 }
 
 /// Hooks called by a [`MemoryArena`](super::MemoryArena) (RVF's `arena_observers`).
@@ -37,10 +39,19 @@ pub trait ArenaObserver: Send + Sync {
     /// [`ArenaVec`](super::ArenaVec) dropped). Bulk release at scope end is
     /// [`on_scope_exit`](Self::on_scope_exit).
     fn on_deallocation(&self, _ptr: NonNull<u8>, _bytes: usize) {}
-    /// After a scope at `depth` is entered.
+    /// When a block grows or shrinks in place (through the `allocator_api2` allocator): the
+    /// block at `ptr` now spans `new` bytes instead of `old`. Neither an allocation nor a
+    /// deallocation.
+    fn on_resize(&self, _ptr: NonNull<u8>, _old: usize, _new: usize) {}
+    /// When a scope at `depth` is entered (just before the arena records it, so a panicking
+    /// observer leaves no scope behind).
     fn on_scope_enter(&self, _depth: usize) {}
-    /// When the scope at `depth` ends, before its memory is released.
+    /// When the scope at `depth` has ended and its memory is released; `stats` describe it
+    /// as it ended.
     fn on_scope_exit(&self, _depth: usize, _stats: &ScopeStatistics) {}
+    /// When the arena `arena` is [reset](super::MemoryArena::reset): every allocation is gone
+    /// at once.
+    fn on_reset(&self, _arena: ArenaId) {}
     /// When the arena is dropped.
     fn on_arena_drop(&self, _stats: &ArenaStatistics) {}
     /// Whether the arena should time allocations for this observer.
@@ -68,7 +79,7 @@ pub const HISTOGRAM_BUCKETS: usize = 16;
 /// }
 /// let report = perf.report();
 /// assert_eq!(report.allocations, 10);
-/// assert_eq!(report.bytes_allocated, 640);
+/// assert_eq!(report.bytes_requested, 640);
 /// assert_eq!(report.scopes_entered, 10);
 /// assert_eq!(report.latency_histogram.iter().sum::<u64>(), 10);
 /// ```
@@ -76,7 +87,8 @@ pub const HISTOGRAM_BUCKETS: usize = 16;
 pub struct PerformanceObserver {
     allocations: AtomicU64,
     deallocations: AtomicU64,
-    bytes_allocated: AtomicU64,
+    resizes: AtomicU64,
+    bytes_requested: AtomicU64,
     largest_allocation: AtomicU64,
     scopes_entered: AtomicU64,
     scopes_exited: AtomicU64,
@@ -91,8 +103,11 @@ pub struct PerformanceReport {
     pub allocations: u64,
     /// Individual deallocations.
     pub deallocations: u64,
-    /// Bytes allocated in total (not live: all ever allocated).
-    pub bytes_allocated: u64,
+    /// Blocks grown or shrunk in place (neither allocations nor deallocations).
+    pub resizes: u64,
+    /// Bytes requested by all allocations ever made (not the live bytes of
+    /// [`ArenaStatistics::bytes_allocated`]), growth in place included.
+    pub bytes_requested: u64,
     /// Largest single allocation in bytes.
     pub largest_allocation: u64,
     /// Scopes entered.
@@ -117,7 +132,8 @@ impl PerformanceObserver {
         PerformanceReport {
             allocations: self.allocations.load(Relaxed),
             deallocations: self.deallocations.load(Relaxed),
-            bytes_allocated: self.bytes_allocated.load(Relaxed),
+            resizes: self.resizes.load(Relaxed),
+            bytes_requested: self.bytes_requested.load(Relaxed),
             largest_allocation: self.largest_allocation.load(Relaxed),
             scopes_entered: self.scopes_entered.load(Relaxed),
             scopes_exited: self.scopes_exited.load(Relaxed),
@@ -131,7 +147,7 @@ impl ArenaObserver for PerformanceObserver {
     fn on_allocation(&self, event: &AllocationEvent) {
         self.allocations.fetch_add(1, Relaxed);
         let bytes = event.bytes as u64;
-        self.bytes_allocated.fetch_add(bytes, Relaxed);
+        self.bytes_requested.fetch_add(bytes, Relaxed);
         self.largest_allocation.fetch_max(bytes, Relaxed);
         if let Some(t) = event.elapsed {
             let nanos = u64::try_from(t.as_nanos()).unwrap_or(u64::MAX);
@@ -142,6 +158,13 @@ impl ArenaObserver for PerformanceObserver {
     }
     fn on_deallocation(&self, _ptr: NonNull<u8>, _bytes: usize) {
         self.deallocations.fetch_add(1, Relaxed);
+    }
+    fn on_resize(&self, _ptr: NonNull<u8>, old: usize, new: usize) {
+        self.resizes.fetch_add(1, Relaxed);
+        if new > old {
+            self.bytes_requested.fetch_add((new - old) as u64, Relaxed);
+            self.largest_allocation.fetch_max(new as u64, Relaxed);
+        }
     }
     fn on_scope_enter(&self, _depth: usize) {
         self.scopes_entered.fetch_add(1, Relaxed);
@@ -163,12 +186,14 @@ impl fmt::Display for PerformanceReport {
         };
         write!(
             f,
-            "{} allocations ({} B, largest {} B, {:.1} ns avg), {} deallocations, {} scopes",
+            "{} allocations ({} B requested, largest {} B, {:.1} ns avg), {} deallocations, \
+             {} resizes in place, {} scopes",
             self.allocations,
-            self.bytes_allocated,
+            self.bytes_requested,
             self.largest_allocation,
             avg,
             self.deallocations,
+            self.resizes,
             self.scopes_entered
         )
     }
@@ -209,7 +234,8 @@ pub struct LeakReport {
 /// ```
 #[derive(Debug, Default)]
 pub struct LeakObserver {
-    live: Mutex<HashMap<usize, (usize, usize)>>,
+    /// Live allocations by address: (bytes, scope depth, arena).
+    live: Mutex<HashMap<usize, (usize, usize, ArenaId)>>,
     reports: Mutex<Vec<LeakReport>>,
 }
 
@@ -229,12 +255,12 @@ impl LeakObserver {
         lock(&self.live).len()
     }
 
-    fn report_where(&self, scope_depth: Option<usize>, matches: impl Fn(usize) -> bool) {
+    fn report_where(&self, scope_depth: Option<usize>, matches: impl Fn(usize, ArenaId) -> bool) {
         let mut live = lock(&self.live);
         let mut leaked: Vec<(usize, usize)> = live
             .iter()
-            .filter(|(_, &(_, depth))| matches(depth))
-            .map(|(&addr, &(bytes, _))| (addr, bytes))
+            .filter(|(_, &(_, depth, arena))| matches(depth, arena))
+            .map(|(&addr, &(bytes, _, _))| (addr, bytes))
             .collect();
         if leaked.is_empty() {
             return;
@@ -262,17 +288,26 @@ impl ArenaObserver for LeakObserver {
         if event.bytes > 0 {
             lock(&self.live).insert(
                 event.ptr.as_ptr() as usize,
-                (event.bytes, event.scope_depth),
+                (event.bytes, event.scope_depth, event.arena),
             );
         }
     }
     fn on_deallocation(&self, ptr: NonNull<u8>, _bytes: usize) {
         lock(&self.live).remove(&(ptr.as_ptr() as usize));
     }
-    fn on_scope_exit(&self, depth: usize, _stats: &ScopeStatistics) {
-        self.report_where(Some(depth), |d| d == depth);
+    fn on_resize(&self, ptr: NonNull<u8>, _old: usize, new: usize) {
+        if let Some(entry) = lock(&self.live).get_mut(&(ptr.as_ptr() as usize)) {
+            entry.0 = new;
+        }
     }
-    fn on_arena_drop(&self, _stats: &ArenaStatistics) {
-        self.report_where(None, |_| true);
+    fn on_reset(&self, arena: ArenaId) {
+        // Everything of that arena was freed at once: nothing of it is live, nothing leaked.
+        lock(&self.live).retain(|_, &mut (_, _, a)| a != arena);
+    }
+    fn on_scope_exit(&self, depth: usize, stats: &ScopeStatistics) {
+        self.report_where(Some(depth), |d, a| d == depth && a == stats.arena);
+    }
+    fn on_arena_drop(&self, stats: &ArenaStatistics) {
+        self.report_where(None, |_, a| a == stats.arena);
     }
 }

@@ -1,7 +1,21 @@
 //! Arena and scope statistics.
 
 use core::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
+
+/// Which arena a statistic or an observer event comes from: unique among the arenas of a
+/// process, so one observer can watch several arenas and tell them apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ArenaId(u64);
+
+impl ArenaId {
+    /// A fresh identity.
+    pub(crate) fn next() -> Self {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        ArenaId(NEXT.fetch_add(1, Ordering::Relaxed))
+    }
+}
 
 /// A snapshot of an arena's state, from [`MemoryArena::statistics`](super::MemoryArena::statistics).
 ///
@@ -38,6 +52,8 @@ pub struct ArenaStatistics {
     pub chunks: usize,
     /// Number of live scopes.
     pub scope_depth: usize,
+    /// The arena described.
+    pub arena: ArenaId,
 }
 
 impl fmt::Display for ArenaStatistics {
@@ -77,4 +93,6 @@ pub struct ScopeStatistics {
     pub scope_lifetime: Option<Duration>,
     /// Nesting depth: 1 for a scope created from the arena, 2 for its child, and so on.
     pub depth: usize,
+    /// The arena the scope belongs to.
+    pub arena: ArenaId,
 }

@@ -242,15 +242,15 @@ impl MemoryArena {
     fn forget_holes_inside(&self, checkpoint: &Checkpoint) {
         let at = checkpoint.position();
         let mut holes = self.holes.borrow_mut();
-        let mut kept = checkpoint.holes.min(holes.len());
-        for i in kept..holes.len() {
-            if holes[i].position < at {
-                holes[kept] = holes[i];
-                kept += 1;
-            }
-        }
-        holes.truncate(kept);
-        self.hole_count.set(kept);
+        let first = checkpoint.holes.min(holes.len());
+        let mut index = 0;
+        // `retain` keeps the order, which the checkpoints' indices into the log rely on.
+        holes.retain(|h| {
+            let keep = index < first || h.position < at;
+            index += 1;
+            keep
+        });
+        self.hole_count.set(holes.len());
     }
 
     /// Logs a hole at `position` when a scope is alive (with none, no checkpoint exists for
@@ -282,6 +282,7 @@ impl MemoryArena {
             scope_bytes: self.live().saturating_sub(live_at_entry),
             scope_lifetime: self.scope_lifetime(depth),
             depth,
+            arena: self.id,
         }
     }
 
