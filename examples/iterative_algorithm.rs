@@ -8,7 +8,7 @@
 
 use std::time::Instant;
 
-use rvf::arena::estimate_arena_size;
+use rvf::arena::{estimate_arena_size, PerformanceTracker};
 use rvf::prelude::*;
 
 fn arg(i: usize, default: usize) -> usize {
@@ -55,11 +55,13 @@ fn main() {
 
     let mut x = x0.clone();
     let arena = MemoryArena::new(estimate_arena_size(&x, 2, 1));
+    let tracker = PerformanceTracker::new(&arena, "  arena tracker").quiet();
     let start = Instant::now();
     for _ in 0..iterations {
         iterate_arena(&mut x, &arena);
     }
     let arena_time = start.elapsed();
+    let tracked = tracker.finish();
 
     let mut y = x0.clone();
     let start = Instant::now();
@@ -91,5 +93,7 @@ fn main() {
         "  arena: peak usage {} B, total allocations {}, fragmentation {:.3}, chunks {}",
         s.peak_usage, s.total_allocations, s.fragmentation_ratio, s.chunks
     );
+    println!("{tracked}");
+    assert_eq!(tracked.allocations, 2 * iterations as u64);
     assert_eq!(x, y, "arena and Vec runs must agree bit for bit");
 }

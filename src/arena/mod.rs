@@ -7,6 +7,7 @@
 //! - [`ArenaClone`] / [`arena_clone`]: deep copies into a scope, with a fallback for types
 //!   without arena support.
 //! - [`ArenaObserver`] with [`PerformanceObserver`] and [`LeakObserver`].
+//! - [`PerformanceTracker`]: a guard that reports what an arena did meanwhile.
 //! - [`ThreadLocalArena`]: one arena per thread.
 //! - `allocator_api2::alloc::Allocator` for `MemoryArena` and `Scope`.
 
@@ -20,6 +21,7 @@ mod policy;
 mod scope;
 mod stats;
 mod thread_local;
+mod tracker;
 mod vec;
 
 pub use clone::{arena_allocate, arena_clone, estimate_arena_size, ArenaClone};
@@ -33,4 +35,5 @@ pub use policy::{AlignmentPolicy, GrowthPolicy, MAX_ALIGN};
 pub use scope::Scope;
 pub use stats::{ArenaId, ArenaStatistics, ScopeStatistics};
 pub use thread_local::ThreadLocalArena;
+pub use tracker::{PerformanceTracker, TrackerReport};
 pub use vec::ArenaVec;

@@ -129,8 +129,19 @@ impl ThreadLocalArena {
         })
     }
 
-    /// Statistics of this thread's arena (creating it if needed).
+    /// Statistics of this thread's arena (creating it if needed), from outside any closure.
+    ///
+    /// # Panics
+    /// As [`with`](Self::with); [`try_statistics`](Self::try_statistics) does not.
     pub fn statistics() -> ArenaStatistics {
         Self::with(MemoryArena::statistics)
+    }
+
+    /// [`statistics`](Self::statistics), or an error when the thread's arena is gone.
+    ///
+    /// # Errors
+    /// [`ArenaError::ThreadArenaGone`].
+    pub fn try_statistics() -> Result<ArenaStatistics, ArenaError> {
+        Self::try_with(MemoryArena::statistics)
     }
 }
