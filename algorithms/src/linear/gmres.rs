@@ -58,6 +58,20 @@ impl<S: Real> Default for GmresParams<S> {
     }
 }
 
+impl<S: Real> GmresParams<S> {
+    /// What the shared start of a solve needs, as [`KrylovParams`](super::KrylovParams) gives
+    /// it.
+    fn tolerances(&self) -> Tolerances<S> {
+        Tolerances {
+            rel_tol: self.rel_tol,
+            abs_tol: self.abs_tol,
+            max_iter: self.max_iter,
+            record_history: self.record_history,
+            par: self.par,
+        }
+    }
+}
+
 /// How the preconditioned directions are kept.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Variant {
@@ -358,14 +372,7 @@ where
         });
     }
     let par = params.par;
-    let tolerances = Tolerances {
-        rel_tol: params.rel_tol,
-        abs_tol: params.abs_tol,
-        max_iter: params.max_iter,
-        record_history: params.record_history,
-        par,
-    };
-    let mut start = match Start::check("gmres", a, b, x, &tolerances)? {
+    let mut start = match Start::check("gmres", a, b, x, &params.tolerances())? {
         Ok(start) => start,
         Err(done) => return Ok(done),
     };
