@@ -15,6 +15,7 @@ mod allocator;
 mod chunk;
 mod clone;
 mod error;
+mod layout;
 mod memory_arena;
 mod observer;
 mod policy;

@@ -25,6 +25,51 @@ pub enum GrowthPolicy {
     Adaptive,
 }
 
+/// Smallest chunk an exponentially growing arena asks the system for.
+const MIN_CHUNK: usize = 4096;
+
+impl GrowthPolicy {
+    /// The size of the chunk to add for a request of `size` bytes (rounded to the quantum)
+    /// when the arena holds `total` bytes, or `None` if the policy does not grow.
+    pub(crate) fn next_chunk(self, total: usize, size: usize) -> Option<usize> {
+        match self {
+            GrowthPolicy::FixedSize => None,
+            GrowthPolicy::Linear(step) => Some(step.max(size)),
+            GrowthPolicy::Exponential | GrowthPolicy::Adaptive => {
+                Some(total.max(MIN_CHUNK).max(size))
+            }
+        }
+    }
+
+    /// The error for a request of `requested` bytes that no chunk can hold: the arena is
+    /// exhausted when it may not grow, else the system refused (or could not be asked for)
+    /// the chunk.
+    pub(crate) fn refusal(self, requested: usize, available: usize) -> ArenaError {
+        match self {
+            GrowthPolicy::FixedSize => ArenaError::Exhausted {
+                requested,
+                available,
+            },
+            _ => ArenaError::SystemAllocationFailed {
+                chunk_bytes: requested,
+            },
+        }
+    }
+
+    /// Whether the arena must track the largest used region (for [`reset`](Self::Adaptive)).
+    #[inline]
+    pub(crate) fn tracks_peak_region(self) -> bool {
+        self == GrowthPolicy::Adaptive
+    }
+
+    /// The size of the one chunk `reset` should replace a kept chunk of `kept` bytes by, when
+    /// the largest used region seen was `peak_region`; `None` keeps the chunk.
+    pub(crate) fn chunk_after_reset(self, kept: usize, peak_region: usize) -> Option<usize> {
+        let target = peak_region.next_power_of_two();
+        (self == GrowthPolicy::Adaptive && kept < target).then_some(target)
+    }
+}
+
 /// Minimum alignment of every allocation; a request asking for more gets more.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]

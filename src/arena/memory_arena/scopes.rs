@@ -1,14 +1,16 @@
 //! Entering and leaving scopes: the checkpoint a scope keeps, and the rare cases (holes,
 //! scopes dropped out of order, timing and observers) that need more than restoring it.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::{MemoryArena, EMPTY, KEY_FLAGS, WIDE};
-use crate::arena::policy::GrowthPolicy;
 use crate::arena::stats::ScopeStatistics;
 
 /// The chunk index of a checkpoint taken while the arena had no chunk yet.
 pub(crate) const NO_CHUNK: usize = usize::MAX;
+
+/// A place in the order allocation proceeds: (chunk index, address).
+pub(super) type Position = (usize, usize);
 
 /// What a scope saves on entry: the arena's state to restore when it ends. It lives in the
 /// [`Scope`](crate::arena::Scope) guard itself, so entering and leaving a scope touch no
@@ -29,23 +31,15 @@ pub(crate) struct Checkpoint {
 }
 
 impl Checkpoint {
-    /// Where the scope began, ordered as allocation proceeds (chunk, then address); a
-    /// checkpoint taken before the first chunk lies before everything.
-    fn position(&self) -> (usize, usize) {
+    /// Where the scope began; a checkpoint taken before the first chunk lies before
+    /// everything.
+    fn position(&self) -> Position {
         if self.chunk == NO_CHUNK {
             (0, 0)
         } else {
             (self.chunk, self.cursor.addr())
         }
     }
-}
-
-/// An allocation released while it was not on top, with scopes alive: its bytes stay in the
-/// used region, and scopes entered after it must not count them as live when they end.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct Hole {
-    position: (usize, usize),
-    bytes: usize,
 }
 
 impl MemoryArena {
@@ -58,7 +52,7 @@ impl MemoryArena {
             chunk: self.current.get(),
             floor: self.floor.get(),
             bias: self.bias.get(),
-            holes: self.hole_count.get(),
+            holes: self.log.hole_count(),
         };
         let key = self.key.get() + 1;
         let depth = key & !KEY_FLAGS;
@@ -75,13 +69,10 @@ impl MemoryArena {
     #[cold]
     #[inline(never)]
     fn enter_scope_general(&self, depth: usize) {
-        if self.timing {
-            let mut starts = self.starts.borrow_mut();
-            // Scopes leaked before timing was switched on have no start.
-            starts.resize(depth - 1, None);
-            starts.push(Some(Instant::now()));
+        if self.settings.timing {
+            self.log.note_start(depth);
         }
-        if !self.observers.is_empty() {
+        if self.observed() {
             self.notify(|o| o.on_scope_enter(depth));
         }
     }
@@ -102,7 +93,7 @@ impl MemoryArena {
         let key = self.key.get();
         if (depth == key || depth | WIDE == key)
             && checkpoint.chunk == self.current.get()
-            && checkpoint.holes == self.hole_count.get()
+            && checkpoint.holes == self.log.hole_count()
         {
             // Unchanged fields are not stored again: an empty scope then leaves no store for
             // the next entry's loads to wait on. With cursor and bias unchanged, the live
@@ -128,37 +119,33 @@ impl MemoryArena {
     fn exit_scope_general(&self, depth: usize, allocations_at_entry: u64, checkpoint: Checkpoint) {
         // The statistics describe the scope as it ends; the observers hear of it after the
         // arena is consistent again, so one that panics cannot leave a phantom scope.
-        let stats = (!self.observers.is_empty())
+        let stats = self
+            .observed()
             .then(|| self.scope_statistics(depth, allocations_at_entry, &checkpoint));
-        if self.growth == GrowthPolicy::Adaptive {
-            self.note_peak_region();
-        }
+        self.note_peak_region();
         let innermost = self.scope_depth();
         if depth == innermost {
             // End this scope and every outer one already dropped; restore the outermost.
             let mut target = checkpoint;
             let mut new_depth = depth - 1;
-            {
-                let mut deferred = self.deferred.borrow_mut();
-                while let Some(i) = deferred.iter().position(|&(d, _)| d == new_depth) {
-                    target = deferred.swap_remove(i).1;
-                    new_depth -= 1;
-                }
+            while let Some(outer) = self.log.take_deferred(new_depth) {
+                target = outer;
+                new_depth -= 1;
             }
             self.rewind_to(&target);
-            self.forget_holes_inside(&target);
-            self.starts.borrow_mut().truncate(new_depth);
+            self.log.forget_holes_after(target.holes, target.position());
+            self.log.end_starts_above(new_depth);
             if new_depth == 0 {
                 // No scope left for a hole to matter to.
-                self.holes.borrow_mut().clear();
-                self.hole_count.set(0);
+                self.log.forget_holes();
             }
             self.set_key(new_depth);
         } else if depth < innermost {
             // Dropped while a later scope lives: its memory is released when that one ends.
-            self.deferred.borrow_mut().push((depth, checkpoint));
+            self.log.defer(depth, checkpoint);
             self.set_key(innermost);
         }
+        self.check_invariants();
         if let Some(stats) = stats {
             self.notify(|o| o.on_scope_exit(depth, &stats));
         }
@@ -168,20 +155,22 @@ impl MemoryArena {
     /// holes logged since that lie below it.
     fn rewind_to(&self, checkpoint: &Checkpoint) {
         self.note_peak_live();
-        let below = self.hole_bytes_below(checkpoint);
+        let below = self
+            .log
+            .hole_bytes_below(checkpoint.holes, checkpoint.position());
         let chunks = self.chunks.borrow();
         if checkpoint.chunk == NO_CHUNK {
             if let Some(first) = chunks.first() {
                 // The scope began before the first chunk: that chunk's start takes the
                 // empty cursor's place, with the same live count.
-                let start = first.ptr().as_ptr();
+                let start = first.start();
                 self.switch_to(&chunks, 0, 0);
-                self.floor.set(start.addr());
+                self.floor.set(start);
                 self.bias.set(
                     checkpoint
                         .bias
                         .wrapping_add(EMPTY.addr())
-                        .wrapping_sub(start.addr())
+                        .wrapping_sub(start)
                         .wrapping_sub(below),
                 );
                 return;
@@ -194,74 +183,6 @@ impl MemoryArena {
         self.bias.set(checkpoint.bias.wrapping_sub(below));
     }
 
-    /// Bytes of the holes logged after `checkpoint` was taken that lie below it.
-    fn hole_bytes_below(&self, checkpoint: &Checkpoint) -> usize {
-        let at = checkpoint.position();
-        let holes = self.holes.borrow();
-        holes
-            .get(checkpoint.holes..)
-            .unwrap_or_default()
-            .iter()
-            .filter(|h| h.position < at)
-            .map(|h| h.bytes)
-            .sum()
-    }
-
-    /// Moves the cursor back over holes that end at it inside the innermost scope (in the
-    /// current chunk, at or above its floor), removing them from the log: the releases that
-    /// made them were only out of order, and once the allocations above them are gone their
-    /// bytes are free again. Without this, a loop that releases out of order inside one long
-    /// scope would grow the log (a heap allocation) and the used region at every iteration.
-    #[cold]
-    #[inline(never)]
-    pub(super) fn reclaim_holes(&self) {
-        let mut holes = self.holes.borrow_mut();
-        let (chunk, floor) = (self.current.get(), self.floor.get());
-        loop {
-            let cursor = self.cursor.get().addr();
-            let Some(i) = holes.iter().rposition(|h| {
-                h.position.0 == chunk
-                    && h.position.1 >= floor
-                    && h.position.1 + super::quantum_size(h.bytes) == cursor
-            }) else {
-                break;
-            };
-            let hole = holes.remove(i);
-            let size = super::quantum_size(hole.bytes);
-            // The hole's bytes were already taken off the live count: moving the cursor back
-            // over its (rounded) size keeps the count.
-            self.cursor.set(self.cursor.get().wrapping_sub(size));
-            self.bias.set(self.bias.get().wrapping_add(size));
-        }
-        self.hole_count.set(holes.len());
-    }
-
-    /// Drops the holes logged since `checkpoint` that lie inside the scope it began: that
-    /// scope has ended, so its whole region is free and they no longer matter to anyone.
-    /// The holes below it stay, for the outer scopes whose checkpoints lie above them.
-    fn forget_holes_inside(&self, checkpoint: &Checkpoint) {
-        let at = checkpoint.position();
-        let mut holes = self.holes.borrow_mut();
-        let first = checkpoint.holes.min(holes.len());
-        let mut index = 0;
-        // `retain` keeps the order, which the checkpoints' indices into the log rely on.
-        holes.retain(|h| {
-            let keep = index < first || h.position < at;
-            index += 1;
-            keep
-        });
-        self.hole_count.set(holes.len());
-    }
-
-    /// Logs a hole at `position` when a scope is alive (with none, no checkpoint exists for
-    /// it to matter to).
-    pub(super) fn log_hole(&self, position: (usize, usize), bytes: usize) {
-        if self.scope_depth() > 0 {
-            self.holes.borrow_mut().push(Hole { position, bytes });
-            self.hole_count.set(self.hole_count.get() + 1);
-        }
-    }
-
     /// Statistics of the scope at `depth` that saved `checkpoint`.
     pub(crate) fn scope_statistics(
         &self,
@@ -269,14 +190,17 @@ impl MemoryArena {
         allocations_at_entry: u64,
         checkpoint: &Checkpoint,
     ) -> ScopeStatistics {
-        let allocations = self.total_allocations.get() - allocations_at_entry;
+        let allocations = self.counters.allocations() - allocations_at_entry;
         // Live bytes: everything allocated since the scope began and not yet released
         // (what its end gives back).
         let live_at_entry = checkpoint
             .cursor
             .addr()
             .wrapping_add(checkpoint.bias)
-            .wrapping_sub(self.hole_bytes_below(checkpoint));
+            .wrapping_sub(
+                self.log
+                    .hole_bytes_below(checkpoint.holes, checkpoint.position()),
+            );
         ScopeStatistics {
             scope_allocations: usize::try_from(allocations).unwrap_or(usize::MAX),
             scope_bytes: self.live().saturating_sub(live_at_entry),
@@ -288,8 +212,6 @@ impl MemoryArena {
 
     /// Time since the scope at `depth` began, when the arena times.
     fn scope_lifetime(&self, depth: usize) -> Option<Duration> {
-        let starts = self.starts.borrow();
-        let start = (*starts.get(depth.wrapping_sub(1))?)?;
-        Some(start.elapsed())
+        Some(self.log.start_of(depth)?.elapsed())
     }
 }
