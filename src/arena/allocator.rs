@@ -16,6 +16,9 @@
 //!   `AllocError` — the only way a scope's memory could be reused before the scope ends would
 //!   be to hand out memory below a live inner scope, which would then be freed with it.
 //!
+//! A [`SharedArena`] is an allocator for collections on any thread (`Vec<T, &SharedArena>`):
+//! it allocates from the calling thread's buffer, and grows or shrinks by moving.
+//!
 //! So `shrink_to_fit` and `into_boxed_slice` work in place on a collection that was the last
 //! thing allocated, and by a copy in the innermost scope otherwise.
 //!
@@ -40,6 +43,7 @@ use allocator_api2::alloc::{AllocError, Allocator};
 
 use super::memory_arena::MemoryArena;
 use super::scope::Scope;
+use super::shared::SharedArena;
 
 impl MemoryArena {
     /// Grows the allocation `ptr` (of `old` bytes) to `new` bytes in place when it is the
@@ -194,5 +198,24 @@ unsafe impl Allocator for Scope<'_> {
             |l: Layout| Scope::allocate(self, l.size(), l.align()).map_err(|_| AllocError);
         // SAFETY: forwarded caller contract.
         unsafe { shrink_via(self.arena(), self.depth(), allocate, ptr, old, new) }
+    }
+}
+
+// SAFETY: memory handed out stays valid and unaliased until it is deallocated, or the arena
+// is reset or dropped (both need the arena by value or `&mut`, so no collection borrowing it
+// exists). Each thread bumps in a buffer of its own (see `SharedArena`), so allocations from
+// different threads never overlap; growth and shrinking use the trait's default (allocate,
+// copy, deallocate).
+unsafe impl Allocator for SharedArena {
+    #[inline]
+    fn allocate(&self, layout: Layout) -> Result<NonNull<[u8]>, AllocError> {
+        let ptr =
+            SharedArena::allocate(self, layout.size(), layout.align()).map_err(|_| AllocError)?;
+        Ok(slice_ptr(ptr, layout.size()))
+    }
+
+    #[inline]
+    unsafe fn deallocate(&self, ptr: NonNull<u8>, layout: Layout) {
+        self.release(ptr, layout.size());
     }
 }

@@ -121,13 +121,11 @@ fn copy_into_arena<'s, V: RealVector + ?Sized>(
     v: &V,
     scope: &'s Scope<'_>,
 ) -> Result<ArenaVec<'s, V::Scalar>, ArenaError> {
-    match v.local() {
-        crate::ops::Local::Contiguous(s) => scope.alloc_slice_copy(s),
-        local => {
-            let mut it = local.iter();
-            scope.alloc_with(local.len(), |_| *it.next().expect("length was checked"))
-        }
-    }
+    let local = v.local();
+    let mut copy = scope.alloc_uninit(local.len())?;
+    super::uninit::write_local(&mut copy, local);
+    // SAFETY: every element was copied from an initialised value.
+    Ok(unsafe { copy.assume_init() })
 }
 
 macro_rules! impl_arena_clone_into_arena_vec {

@@ -9,6 +9,8 @@
 //! - [`ArenaObserver`] with [`PerformanceObserver`] and [`LeakObserver`].
 //! - [`PerformanceTracker`]: a guard that reports what an arena did meanwhile.
 //! - [`ThreadLocalArena`]: one arena per thread.
+//! - [`SharedArena`]: one arena that many threads allocate from at once, with [`SharedVec`]s
+//!   that can move between threads.
 //! - `allocator_api2::alloc::Allocator` for `MemoryArena` and `Scope`.
 
 mod allocator;
@@ -20,9 +22,11 @@ mod memory_arena;
 mod observer;
 mod policy;
 mod scope;
+mod shared;
 mod stats;
 mod thread_local;
 mod tracker;
+mod uninit;
 mod vec;
 
 pub use clone::{arena_allocate, arena_clone, estimate_arena_size, ArenaClone};
@@ -34,7 +38,8 @@ pub use observer::{
 };
 pub use policy::{AlignmentPolicy, GrowthPolicy, MAX_ALIGN};
 pub use scope::Scope;
-pub use stats::{ArenaId, ArenaStatistics, ScopeStatistics};
+pub use shared::{SharedArena, SharedArenaBuilder, SharedVec};
+pub use stats::{ArenaId, ArenaStatistics, ScopeStatistics, SharedArenaStatistics};
 pub use thread_local::ThreadLocalArena;
 pub use tracker::{PerformanceTracker, TrackerReport};
 pub use vec::ArenaVec;

@@ -66,6 +66,12 @@ pub const HISTOGRAM_BUCKETS: usize = 16;
 /// Counts arena events and keeps a histogram of allocation times (RVF's
 /// `make_performance_observer()`). Registering it switches timing on.
 ///
+/// Who measures what: the arena alone reads the clock, once per timed allocation, and hands
+/// the duration to its own mean ([`ArenaStatistics::avg_allocation_time`](super::ArenaStatistics::avg_allocation_time))
+/// and to every observer in [`AllocationEvent::elapsed`]. This observer only aggregates those
+/// durations (sum and histogram), so its totals and the arena's agree, and one observer
+/// watching several arenas sums them all; nothing is timed twice.
+///
 /// ```
 /// use std::sync::Arc;
 /// use rvf::prelude::*;

@@ -1,13 +1,14 @@
 //! [`Scope`]: an RAII region of an arena.
 
-use core::mem::{align_of, size_of, MaybeUninit};
+use core::mem::{align_of, MaybeUninit};
 use core::ptr::NonNull;
 
 use super::clone::ArenaClone;
 use super::memory_arena::{Checkpoint, MemoryArena};
 use super::stats::ScopeStatistics;
 use super::vec::ArenaVec;
-use super::ArenaError;
+use super::{uninit, ArenaError};
+use crate::ops::Local;
 use num_traits::Zero;
 
 /// A region of a [`MemoryArena`]: everything allocated through it is released when it is
@@ -118,20 +119,9 @@ impl<'a> Scope<'a> {
     /// Uninitialised, correctly aligned room for `len` values of `T`.
     #[inline]
     fn allocate_array<T>(&self, len: usize) -> Result<NonNull<T>, ArenaError> {
-        // One compare against a constant: `len · size ≤ isize::MAX` (zero-size types: any
-        // length, no bytes).
-        let max_len = match size_of::<T>() {
-            0 => usize::MAX,
-            size => isize::MAX as usize / size,
-        };
-        if len > max_len {
-            // Counted among the failed requests, like every other refusal.
-            return Err(self.arena.fail(ArenaError::SizeOverflow {
-                count: len,
-                element_size: size_of::<T>(),
-            }));
-        }
-        Ok(self.allocate(len * size_of::<T>(), align_of::<T>())?.cast())
+        // Counted among the failed requests, like every other refusal.
+        let bytes = uninit::array_bytes::<T>(len).map_err(|e| self.arena.fail(e))?;
+        Ok(self.allocate(bytes, align_of::<T>())?.cast())
     }
 
     /// A vector of `len` uninitialised elements; write them all, then call
@@ -160,12 +150,10 @@ impl<'a> Scope<'a> {
     pub fn alloc_with<T: Copy>(
         &self,
         len: usize,
-        mut f: impl FnMut(usize) -> T,
+        f: impl FnMut(usize) -> T,
     ) -> Result<ArenaVec<'_, T>, ArenaError> {
         let mut v = self.alloc_uninit::<T>(len)?;
-        for (i, slot) in v.iter_mut().enumerate() {
-            slot.write(f(i));
-        }
+        uninit::write_with(&mut v, f);
         // SAFETY: every element was written just above.
         Ok(unsafe { v.assume_init() })
     }
@@ -201,11 +189,7 @@ impl<'a> Scope<'a> {
     #[inline]
     pub fn alloc_slice_copy<T: Copy>(&self, values: &[T]) -> Result<ArenaVec<'_, T>, ArenaError> {
         let mut v = self.alloc_uninit::<T>(values.len())?;
-        // SAFETY: `MaybeUninit<T>` has the layout of `T`; the arena memory cannot overlap the
-        // borrowed `values`.
-        let src: &[MaybeUninit<T>] =
-            unsafe { core::slice::from_raw_parts(values.as_ptr().cast(), values.len()) };
-        v.copy_from_slice(src);
+        uninit::write_local(&mut v, Local::Contiguous(values));
         // SAFETY: every element was copied from an initialised value.
         Ok(unsafe { v.assume_init() })
     }

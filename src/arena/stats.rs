@@ -96,3 +96,52 @@ pub struct ScopeStatistics {
     /// The arena the scope belongs to.
     pub arena: ArenaId,
 }
+
+/// A snapshot of a [`SharedArena`](super::SharedArena), from
+/// [`SharedArena::statistics`](super::SharedArena::statistics).
+///
+/// The counts are exact when no thread allocates or releases while they are taken (after the
+/// threads were joined, or between parallel phases); during concurrent use each count is one
+/// that some thread wrote, a moment old. Counts run since the arena was created, across
+/// resets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SharedArenaStatistics {
+    /// Bytes reserved from the system, over all chunks.
+    pub total_capacity: usize,
+    /// Number of chunks the arena holds.
+    pub chunks: usize,
+    /// Bytes handed to thread buffers since the last reset, whether used or not (tails of
+    /// earlier chunks that no buffer could use included): the arena's used region.
+    pub bytes_carved: usize,
+    /// Live bytes: the sizes of all allocations not yet released (padding excluded).
+    pub bytes_allocated: usize,
+    /// Bytes of all successful allocations ever (padding excluded).
+    pub bytes_requested: u64,
+    /// Successful allocations (zero-size ones included).
+    pub total_allocations: u64,
+    /// Refused allocations.
+    pub failed_allocations: u64,
+    /// Threads that allocated since the last reset (each holds a buffer).
+    pub threads: usize,
+    /// The arena described.
+    pub arena: ArenaId,
+}
+
+impl fmt::Display for SharedArenaStatistics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "capacity {} B in {} chunk(s), carved {} B for {} thread(s), live {} B, \
+             {} allocations ({} failed, {} B requested)",
+            self.total_capacity,
+            self.chunks,
+            self.bytes_carved,
+            self.threads,
+            self.bytes_allocated,
+            self.total_allocations,
+            self.failed_allocations,
+            self.bytes_requested
+        )
+    }
+}

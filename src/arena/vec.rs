@@ -1,14 +1,9 @@
 //! [`ArenaVec`]: a fixed-length vector whose elements live in an arena scope.
 
-use core::fmt;
 use core::marker::PhantomData;
-use core::mem::MaybeUninit;
-use core::ops::{Deref, DerefMut};
 use core::ptr::NonNull;
 
 use super::memory_arena::MemoryArena;
-use crate::ops::{CloneVector, Local, LocalMut, RealVector, RealVectorMut};
-use crate::Real;
 
 /// A fixed-length vector stored in a [`Scope`](super::Scope) of a [`MemoryArena`].
 ///
@@ -39,39 +34,6 @@ pub struct ArenaVec<'s, T: Copy> {
 }
 
 impl<'s, T: Copy> ArenaVec<'s, T> {
-    /// # Safety
-    /// `ptr` must be valid for reads and writes of `len` initialised `T` (any bit pattern is
-    /// fine for `MaybeUninit`), allocated by `arena` with size `len · size_of::<T>()`, owned by
-    /// nothing else, and stay allocated for `'s`.
-    #[inline]
-    pub(crate) unsafe fn from_raw_parts(
-        ptr: NonNull<T>,
-        len: usize,
-        arena: &'s MemoryArena,
-    ) -> Self {
-        Self {
-            ptr,
-            len,
-            arena,
-            _marker: PhantomData,
-        }
-    }
-
-    /// The elements as a slice.
-    #[inline]
-    pub fn as_slice(&self) -> &[T] {
-        // SAFETY: `ptr` is valid for `len` initialised elements for `'s` (constructor
-        // contract), and `&self` forbids concurrent mutation.
-        unsafe { core::slice::from_raw_parts(self.ptr.as_ptr(), self.len) }
-    }
-
-    /// The elements as a mutable slice.
-    #[inline]
-    pub fn as_mut_slice(&mut self) -> &mut [T] {
-        // SAFETY: as in `as_slice`, and `&mut self` makes the access exclusive.
-        unsafe { core::slice::from_raw_parts_mut(self.ptr.as_ptr(), self.len) }
-    }
-
     /// Turns the vector into a plain mutable slice that lives as long as its scope borrow.
     /// Its space is then released only when the scope ends (not when the slice goes out of
     /// use), like `Box::leak`.
@@ -91,26 +53,6 @@ impl<'s, T: Copy> ArenaVec<'s, T> {
         // by `me`, which is never dropped, so the returned borrow is the only access.
         unsafe { core::slice::from_raw_parts_mut(me.ptr.as_ptr(), me.len) }
     }
-
-    /// The arena the elements live in.
-    #[inline]
-    pub fn arena(&self) -> &'s MemoryArena {
-        self.arena
-    }
-}
-
-impl<'s, T: Copy> ArenaVec<'s, MaybeUninit<T>> {
-    /// Reinterprets the elements as initialised.
-    ///
-    /// # Safety
-    /// Every element must have been written.
-    #[inline]
-    pub unsafe fn assume_init(self) -> ArenaVec<'s, T> {
-        let me = core::mem::ManuallyDrop::new(self);
-        // SAFETY: `MaybeUninit<T>` has `T`'s layout, the caller vouches that every element is
-        // initialised, and ownership moves to the new vector (`me` is never dropped).
-        unsafe { ArenaVec::from_raw_parts(me.ptr.cast(), me.len, me.arena) }
-    }
 }
 
 impl<T: Copy> Drop for ArenaVec<'_, T> {
@@ -122,110 +64,176 @@ impl<T: Copy> Drop for ArenaVec<'_, T> {
     }
 }
 
-impl<T: Copy> Deref for ArenaVec<'_, T> {
-    type Target = [T];
-    #[inline]
-    fn deref(&self) -> &[T] {
-        self.as_slice()
-    }
-}
+// The slice-like surface both arena vector types share (this one and
+// [`SharedVec`](super::SharedVec)): `Deref` to a slice, comparisons, `Debug`, the vector
+// operations and `approx`. Each type keeps its own construction and `Drop`.
+macro_rules! impl_slice_vector {
+    ($ty:ident, $arena:ty) => {
+        impl<'a, T: Copy> $ty<'a, T> {
+            /// # Safety
+            /// `ptr` must be valid for reads and writes of `len` initialised `T` (any bit
+            /// pattern is fine for `MaybeUninit`), allocated by `arena` with size
+            /// `len · size_of::<T>()`, owned by nothing else, and stay allocated for `'a`.
+            #[inline]
+            pub(crate) unsafe fn from_raw_parts(
+                ptr: ::core::ptr::NonNull<T>,
+                len: usize,
+                arena: &'a $arena,
+            ) -> Self {
+                Self {
+                    ptr,
+                    len,
+                    arena,
+                    _marker: ::core::marker::PhantomData,
+                }
+            }
 
-impl<T: Copy> DerefMut for ArenaVec<'_, T> {
-    #[inline]
-    fn deref_mut(&mut self) -> &mut [T] {
-        self.as_mut_slice()
-    }
-}
+            /// The elements as a slice.
+            #[inline]
+            pub fn as_slice(&self) -> &[T] {
+                // SAFETY: `ptr` is valid for `len` initialised elements for `'a`
+                // (constructor contract), and `&self` forbids mutation.
+                unsafe { ::core::slice::from_raw_parts(self.ptr.as_ptr(), self.len) }
+            }
 
-impl<T: Copy + fmt::Debug> fmt::Debug for ArenaVec<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_list().entries(self.as_slice()).finish()
-    }
-}
+            /// The elements as a mutable slice.
+            #[inline]
+            pub fn as_mut_slice(&mut self) -> &mut [T] {
+                // SAFETY: as in `as_slice`, and `&mut self` makes the access exclusive.
+                unsafe { ::core::slice::from_raw_parts_mut(self.ptr.as_ptr(), self.len) }
+            }
 
-impl<T: Copy + PartialEq> PartialEq for ArenaVec<'_, T> {
-    fn eq(&self, other: &Self) -> bool {
-        self.as_slice() == other.as_slice()
-    }
-}
+            /// The arena the elements live in.
+            #[inline]
+            pub fn arena(&self) -> &'a $arena {
+                self.arena
+            }
+        }
 
-impl<T: Copy + PartialEq> PartialEq<[T]> for ArenaVec<'_, T> {
-    fn eq(&self, other: &[T]) -> bool {
-        self.as_slice() == other
-    }
-}
+        impl<'a, T: Copy> $ty<'a, ::core::mem::MaybeUninit<T>> {
+            /// Reinterprets the elements as initialised.
+            ///
+            /// # Safety
+            /// Every element must have been written.
+            #[inline]
+            pub unsafe fn assume_init(self) -> $ty<'a, T> {
+                let me = ::core::mem::ManuallyDrop::new(self);
+                // SAFETY: `MaybeUninit<T>` has `T`'s layout, the caller vouches that every
+                // element is initialised, and ownership moves to the new vector (`me` is
+                // never dropped).
+                unsafe { $ty::from_raw_parts(me.ptr.cast(), me.len, me.arena) }
+            }
+        }
 
-impl<T: Copy + PartialEq> PartialEq<Vec<T>> for ArenaVec<'_, T> {
-    fn eq(&self, other: &Vec<T>) -> bool {
-        self.as_slice() == other.as_slice()
-    }
-}
+        impl<T: Copy> ::core::ops::Deref for $ty<'_, T> {
+            type Target = [T];
+            #[inline]
+            fn deref(&self) -> &[T] {
+                self.as_slice()
+            }
+        }
 
-impl<T: Copy + PartialEq, const N: usize> PartialEq<[T; N]> for ArenaVec<'_, T> {
-    fn eq(&self, other: &[T; N]) -> bool {
-        self.as_slice() == other
-    }
-}
+        impl<T: Copy> ::core::ops::DerefMut for $ty<'_, T> {
+            #[inline]
+            fn deref_mut(&mut self) -> &mut [T] {
+                self.as_mut_slice()
+            }
+        }
 
-impl<T: Real> RealVector for ArenaVec<'_, T> {
-    type Scalar = T;
-    #[inline]
-    fn local(&self) -> Local<'_, T> {
-        Local::Contiguous(self.as_slice())
-    }
-}
+        impl<T: Copy + ::core::fmt::Debug> ::core::fmt::Debug for $ty<'_, T> {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_list().entries(self.as_slice()).finish()
+            }
+        }
 
-impl<T: Real> RealVectorMut for ArenaVec<'_, T> {
-    #[inline]
-    fn local_mut(&mut self) -> LocalMut<'_, T> {
-        LocalMut::Contiguous(self.as_mut_slice())
-    }
-}
+        impl<T: Copy + PartialEq> PartialEq for $ty<'_, T> {
+            fn eq(&self, other: &Self) -> bool {
+                self.as_slice() == other.as_slice()
+            }
+        }
 
-impl<T: Real> CloneVector for ArenaVec<'_, T> {
-    type Owned = Vec<T>;
-    #[inline]
-    fn clone_vector(&self) -> Vec<T> {
-        self.as_slice().to_vec()
-    }
-}
+        impl<T: Copy + PartialEq> PartialEq<[T]> for $ty<'_, T> {
+            fn eq(&self, other: &[T]) -> bool {
+                self.as_slice() == other
+            }
+        }
 
-impl<T: Real> approx::AbsDiffEq for ArenaVec<'_, T> {
-    type Epsilon = T;
-    fn default_epsilon() -> T {
-        T::default_epsilon()
-    }
-    fn abs_diff_eq(&self, other: &Self, epsilon: T) -> bool {
-        self.len == other.len
-            && self
-                .iter()
-                .zip(other.iter())
-                .all(|(a, b)| a.abs_diff_eq(b, epsilon))
-    }
-}
+        impl<T: Copy + PartialEq> PartialEq<Vec<T>> for $ty<'_, T> {
+            fn eq(&self, other: &Vec<T>) -> bool {
+                self.as_slice() == other.as_slice()
+            }
+        }
 
-impl<T: Real> approx::RelativeEq for ArenaVec<'_, T> {
-    fn default_max_relative() -> T {
-        T::default_max_relative()
-    }
-    fn relative_eq(&self, other: &Self, epsilon: T, max_relative: T) -> bool {
-        self.len == other.len
-            && self
-                .iter()
-                .zip(other.iter())
-                .all(|(a, b)| a.relative_eq(b, epsilon, max_relative))
-    }
-}
+        impl<T: Copy + PartialEq, const N: usize> PartialEq<[T; N]> for $ty<'_, T> {
+            fn eq(&self, other: &[T; N]) -> bool {
+                self.as_slice() == other
+            }
+        }
 
-impl<T: Real> approx::UlpsEq for ArenaVec<'_, T> {
-    fn default_max_ulps() -> u32 {
-        T::default_max_ulps()
-    }
-    fn ulps_eq(&self, other: &Self, epsilon: T, max_ulps: u32) -> bool {
-        self.len == other.len
-            && self
-                .iter()
-                .zip(other.iter())
-                .all(|(a, b)| a.ulps_eq(b, epsilon, max_ulps))
-    }
+        impl<T: $crate::Real> $crate::ops::RealVector for $ty<'_, T> {
+            type Scalar = T;
+            #[inline]
+            fn local(&self) -> $crate::ops::Local<'_, T> {
+                $crate::ops::Local::Contiguous(self.as_slice())
+            }
+        }
+
+        impl<T: $crate::Real> $crate::ops::RealVectorMut for $ty<'_, T> {
+            #[inline]
+            fn local_mut(&mut self) -> $crate::ops::LocalMut<'_, T> {
+                $crate::ops::LocalMut::Contiguous(self.as_mut_slice())
+            }
+        }
+
+        impl<T: $crate::Real> $crate::ops::CloneVector for $ty<'_, T> {
+            type Owned = Vec<T>;
+            #[inline]
+            fn clone_vector(&self) -> Vec<T> {
+                self.as_slice().to_vec()
+            }
+        }
+
+        impl<T: $crate::Real> ::approx::AbsDiffEq for $ty<'_, T> {
+            type Epsilon = T;
+            fn default_epsilon() -> T {
+                T::default_epsilon()
+            }
+            fn abs_diff_eq(&self, other: &Self, epsilon: T) -> bool {
+                self.len == other.len
+                    && self
+                        .iter()
+                        .zip(other.iter())
+                        .all(|(a, b)| a.abs_diff_eq(b, epsilon))
+            }
+        }
+
+        impl<T: $crate::Real> ::approx::RelativeEq for $ty<'_, T> {
+            fn default_max_relative() -> T {
+                T::default_max_relative()
+            }
+            fn relative_eq(&self, other: &Self, epsilon: T, max_relative: T) -> bool {
+                self.len == other.len
+                    && self
+                        .iter()
+                        .zip(other.iter())
+                        .all(|(a, b)| a.relative_eq(b, epsilon, max_relative))
+            }
+        }
+
+        impl<T: $crate::Real> ::approx::UlpsEq for $ty<'_, T> {
+            fn default_max_ulps() -> u32 {
+                T::default_max_ulps()
+            }
+            fn ulps_eq(&self, other: &Self, epsilon: T, max_ulps: u32) -> bool {
+                self.len == other.len
+                    && self
+                        .iter()
+                        .zip(other.iter())
+                        .all(|(a, b)| a.ulps_eq(b, epsilon, max_ulps))
+            }
+        }
+    };
 }
+pub(crate) use impl_slice_vector;
+
+impl_slice_vector!(ArenaVec, MemoryArena);
