@@ -8,10 +8,13 @@
 //!
 //! Each measurement runs a fixed number of iterations (the tolerance is unreachable).
 
+mod limit;
+
 use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use limit::dot;
 use nalgebra_sparse::CsrMatrix;
 use rvf_algorithms::linear::{
     convection_diffusion_2d_csr, BicgstabParams, GmresParams, LinearOperator,
@@ -21,23 +24,6 @@ use rvf_algorithms::Workspace;
 const N: usize = 300;
 const GMRES_ITERATIONS: usize = 60; // two cycles of 30
 const BICGSTAB_ITERATIONS: usize = 50;
-
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    let mut acc = [0.0; 8];
-    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
-    let tail: f64 = ca
-        .remainder()
-        .iter()
-        .zip(cb.remainder())
-        .map(|(x, y)| x * y)
-        .sum();
-    for (x, y) in ca.zip(cb) {
-        for k in 0..8 {
-            acc[k] += x[k] * y[k];
-        }
-    }
-    acc.iter().sum::<f64>() + tail
-}
 
 fn spmv(a: &CsrMatrix<f64>, x: &[f64], y: &mut [f64]) {
     let (offsets, cols, vals) = (a.row_offsets(), a.col_indices(), a.values());

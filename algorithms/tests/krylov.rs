@@ -678,3 +678,62 @@ fn the_chebyshev_preconditioner_is_the_chebyshev_polynomial_of_a() {
     assert!(Chebyshev::new(&a, (lo, hi), 0).is_err());
     assert!(Chebyshev::estimate_bounds(&a, &vec![1.0; n + 1], 10).is_err());
 }
+
+/// An operator that counts its applications.
+struct Counting<'a> {
+    inner: &'a Poisson2d<f64>,
+    applications: std::cell::Cell<usize>,
+}
+
+impl LinearOperator<f64> for Counting<'_> {
+    fn nrows(&self) -> usize {
+        self.inner.nrows()
+    }
+    fn ncols(&self) -> usize {
+        self.inner.ncols()
+    }
+    fn apply(&self, x: &[f64], y: &mut [f64]) {
+        self.applications.set(self.applications.get() + 1);
+        self.inner.apply(x, y);
+    }
+}
+
+#[test]
+fn a_zero_start_costs_no_product_and_changes_no_iterate() {
+    let a = Poisson2d::<f64>::new(12, 12);
+    let b = rhs(144);
+    let solve = |name: &str, x0: f64| -> (usize, usize, Vec<f64>) {
+        let op = Counting {
+            inner: &a,
+            applications: std::cell::Cell::new(0),
+        };
+        let mut x = vec![x0; 144];
+        let report: SolveReport<f64> = match name {
+            "cg" => cg(&op, &b, &mut x, &CgParams::default()),
+            "minres" => minres(&op, &b, &mut x, &MinresParams::default()),
+            "gmres" => gmres(&op, &b, &mut x, &GmresParams::default()),
+            _ => bicgstab(&op, &b, &mut x, &BicgstabParams::default()),
+        }
+        .unwrap();
+        (op.applications.get(), report.iterations, x)
+    };
+    for name in ["cg", "minres", "gmres", "bicgstab"] {
+        let (zero, zero_its, x_zero) = solve(name, 0.0);
+        // −0.0 is a zero start too; a start of 1e-300 is not, and costs the product.
+        let (neg, _, x_neg) = solve(name, -0.0);
+        let (tiny, tiny_its, _) = solve(name, 1e-300);
+        assert_eq!(zero, neg, "{name}");
+        assert_eq!(x_zero, x_neg, "{name}: same iterates");
+        assert_eq!(zero_its, tiny_its, "{name}");
+        assert_eq!(
+            tiny,
+            zero + 1,
+            "{name}: x₀ = 0 skips exactly the product A·x₀"
+        );
+        // The answer is still right: its residual, recomputed here.
+        let mut ax = vec![0.0; 144];
+        a.apply(&x_zero, &mut ax);
+        let r: Vec<f64> = b.iter().zip(&ax).map(|(p, q)| p - q).collect();
+        assert!(norm(&r) <= 1e-6 * norm(&b) * 1.01, "{name}");
+    }
+}

@@ -203,7 +203,7 @@ where
         (Some(outer.clone_of(b)?), Some(outer.clone_of(b)?))
     };
 
-    let mut rnorm = true_residual(par, a, b, &*x, &mut r, &mut t);
+    let mut rnorm = start.initial_residual(par, a, b, &*x, &mut r, &mut t);
     start.record(rnorm);
     let (mut rho_prev, mut alpha, mut omega) = (S::one(), S::one(), S::one());
     let mut fresh = true; // p = r at the next iteration (start or restart)

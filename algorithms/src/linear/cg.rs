@@ -221,7 +221,7 @@ where
         Some(outer.clone_of(b)?)
     };
 
-    let mut rnorm = true_residual(par, a, b, &*x, &mut r, &mut ap);
+    let mut rnorm = start.initial_residual(par, a, b, &*x, &mut r, &mut ap);
     // z ← M⁻¹r, p ← z, rz ← rᵀz
     let mut rz = precondition(par, m, &r, z.as_mut());
     par.copy(&mut p, z.as_ref().unwrap_or(&r));

@@ -401,7 +401,7 @@ where
     let identity = m.is_identity();
 
     // basis[1] serves as scratch whenever no cycle is running.
-    let mut beta = true_residual(par, a, b, &*x, &mut r, &mut basis[1]);
+    let mut beta = start.initial_residual(par, a, b, &*x, &mut r, &mut basis[1]);
     start.record(beta);
     let mut k = 0;
     let mut stopped = false;

@@ -130,7 +130,7 @@ impl<S: Real> LinearOperator<S> for ndarray::Array2<S> {
     }
 }
 
-/// Compressed sparse rows.
+/// Compressed sparse rows, through the shared CSR kernel ([`super::csr`]).
 #[cfg(feature = "sparse")]
 impl<S: Real + nalgebra::Scalar> LinearOperator<S> for nalgebra_sparse::CsrMatrix<S> {
     fn nrows(&self) -> usize {
@@ -143,16 +143,7 @@ impl<S: Real + nalgebra::Scalar> LinearOperator<S> for nalgebra_sparse::CsrMatri
         self.apply_local(Par::Seq, Local::Contiguous(x), LocalMut::Contiguous(y));
     }
     fn apply_local(&self, par: Par, x: Local<'_, S>, y: LocalMut<'_, S>) {
-        check_apply("CsrMatrix", self.nrows(), self.ncols(), x.len(), y.len());
-        let work = self.nnz() / self.nrows().max(1);
-        match x.as_slice() {
-            Some(xs) => by_row_blocks(par, y, work, |first, ys| {
-                csr_rows(self, first, |j| xs[j], ys)
-            }),
-            None => by_row_blocks(par, y, work, |first, ys| {
-                csr_rows(self, first, |j| x.get(j), ys)
-            }),
-        }
+        csr_view(self).apply("CsrMatrix", par, x, y);
     }
     fn apply_transpose_local(
         &self,
@@ -160,78 +151,32 @@ impl<S: Real + nalgebra::Scalar> LinearOperator<S> for nalgebra_sparse::CsrMatri
         x: Local<'_, S>,
         y: LocalMut<'_, S>,
     ) -> Result<(), SolverError> {
-        check_apply(
-            "CsrMatrix (transpose)",
-            self.ncols(),
-            self.nrows(),
-            x.len(),
-            y.len(),
-        );
-        csr_transpose(self, x, y);
+        csr_view(self).apply_transpose("CsrMatrix (transpose)", x, y);
         Ok(())
     }
     fn apply_transpose(&self, x: &[S], y: &mut [S]) -> Result<(), SolverError> {
         self.apply_transpose_local(Par::Seq, Local::Contiguous(x), LocalMut::Contiguous(y))
     }
     fn diagonal(&self) -> Option<Vec<S>> {
-        let offsets = self.row_offsets();
-        let cols = self.col_indices();
-        let vals = self.values();
-        Some(
-            (0..self.nrows().min(self.ncols()))
-                .map(|i| {
-                    (offsets[i]..offsets[i + 1])
-                        .find(|&k| cols[k] == i)
-                        .map_or(S::zero(), |k| vals[k])
-                })
-                .collect(),
-        )
+        Some(csr_view(self).diagonal())
     }
 }
 
-/// The transpose product of a CSR matrix scatters row by row, `y[colₖ] += A[i, colₖ]·xᵢ`, in
-/// row order on the calling thread (a parallel scatter would need a buffer per thread and
-/// would change the order of the additions).
+/// The structure of a nalgebra-sparse matrix, for the shared kernel.
 #[cfg(feature = "sparse")]
-fn csr_transpose<S: Real + nalgebra::Scalar>(
+fn csr_view<S: Real + nalgebra::Scalar>(
     a: &nalgebra_sparse::CsrMatrix<S>,
-    x: Local<'_, S>,
-    mut y: LocalMut<'_, S>,
-) {
-    y.with_slice_mut(|ys| {
-        ys.fill(S::zero());
-        let (offsets, cols, vals) = (a.row_offsets(), a.col_indices(), a.values());
-        for (i, range) in offsets.windows(2).enumerate() {
-            let xi = x.get(i);
-            for (&c, &v) in cols[range[0]..range[1]]
-                .iter()
-                .zip(&vals[range[0]..range[1]])
-            {
-                ys[c] += v * xi;
-            }
-        }
-    });
-}
-
-/// `yᵢ ← Σₖ A[first + i, colₖ]·x[colₖ]` over a block of rows of a CSR matrix; `get` reads
-/// `x`.
-#[cfg(feature = "sparse")]
-#[inline(always)]
-fn csr_rows<S: Real + nalgebra::Scalar>(
-    a: &nalgebra_sparse::CsrMatrix<S>,
-    first: usize,
-    get: impl Fn(usize) -> S,
-    y: &mut [S],
-) {
-    let offsets = &a.row_offsets()[first..=first + y.len()];
-    let cols = a.col_indices();
-    let vals = a.values();
-    for (yi, range) in y.iter_mut().zip(offsets.windows(2)) {
-        let range = range[0]..range[1];
-        let mut s = S::zero();
-        for (&c, &v) in cols[range.clone()].iter().zip(&vals[range]) {
-            s += v * get(c);
-        }
-        *yi = s;
+) -> super::csr::CsrView<'_, S, usize, usize> {
+    // SAFETY: nalgebra-sparse's constructors reject offsets that are not non-decreasing from
+    // 0 to the number of nonzeros and column indices not below ncols, and a CsrMatrix cannot
+    // be changed into one that violates this (its pattern is immutable).
+    unsafe {
+        super::csr::CsrView::new_unchecked(
+            a.nrows(),
+            a.ncols(),
+            a.row_offsets(),
+            a.col_indices(),
+            a.values(),
+        )
     }
 }

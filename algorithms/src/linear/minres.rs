@@ -203,7 +203,7 @@ where
     let mut w2 = outer.clone_of(b)?;
     let mut scratch = outer.clone_of(b)?;
 
-    let rnorm0 = true_residual(par, a, b, &*x, &mut r1, &mut scratch);
+    let rnorm0 = start.initial_residual(par, a, b, &*x, &mut r1, &mut scratch);
     start.record(rnorm0);
     if rnorm0 <= tol {
         return Ok(start.report(Termination::Converged, 0, rnorm0));

@@ -16,6 +16,7 @@ mod bicgstab;
 mod cg;
 mod chebyshev;
 mod convection_diffusion;
+mod csr;
 #[cfg(feature = "mpi")]
 mod distributed;
 mod gmres;
@@ -43,6 +44,7 @@ pub use chebyshev::Chebyshev;
 #[cfg(feature = "sparse")]
 pub use convection_diffusion::convection_diffusion_2d_csr;
 pub use convection_diffusion::ConvectionDiffusion2d;
+pub use csr::CsrMatrix32;
 #[cfg(feature = "mpi")]
 pub use distributed::DistributedPoisson2d;
 pub use gmres::{fgmres, fgmres_in, gmres, gmres_in, pgmres, pgmres_in, GmresParams};

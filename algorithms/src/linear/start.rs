@@ -16,6 +16,8 @@ pub(crate) struct Start<S> {
     pub tol: S,
     /// The iteration limit, `max_iter` resolved for the problem's size.
     pub max_iter: usize,
+    /// Whether `x₀ = 0` (on every process): the first residual is `b`, with no product.
+    x_is_zero: bool,
     history: Option<Vec<S>>,
 }
 
@@ -69,6 +71,9 @@ impl<S: Real> Start<S> {
             bnorm,
             tol: (t.rel_tol * bnorm).max(t.abs_tol),
             max_iter,
+            // A global reduction, so every process of a distributed solve decides alike (the
+            // product it skips is collective). x is finite here.
+            x_is_zero: x.norm_inf() == S::zero(),
             history,
         };
         if bnorm == S::zero() {
@@ -77,6 +82,33 @@ impl<S: Real> Start<S> {
             return Ok(Err(start.report(Termination::Converged, 0, S::zero())));
         }
         Ok(Ok(start))
+    }
+
+    /// The first residual, `r ← b − A·x₀`, and returns `‖r‖₂`; `scratch` may receive `A·x₀`.
+    /// With `x₀ = 0` this is `r ← b` and `‖b‖` with no operator application (the same bits:
+    /// `b − A·0` is `b`).
+    pub fn initial_residual<A, B, X, R, W>(
+        &self,
+        par: Par,
+        a: &A,
+        b: &B,
+        x: &X,
+        r: &mut R,
+        scratch: &mut W,
+    ) -> S
+    where
+        A: LinearOperator<S> + ?Sized,
+        B: RealVector<Scalar = S> + ?Sized,
+        X: RealVector<Scalar = S> + ?Sized,
+        R: RealVectorMut<Scalar = S> + ?Sized,
+        W: RealVectorMut<Scalar = S> + ?Sized,
+    {
+        if self.x_is_zero {
+            par.copy(r, b);
+            self.bnorm
+        } else {
+            true_residual(par, a, b, x, r, scratch)
+        }
     }
 
     /// Notes `‖rₖ‖` in the history, if it is kept.

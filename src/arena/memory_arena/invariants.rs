@@ -2,8 +2,12 @@
 //! model test in `tests/arena_model.rs` runs thousands of random episodes through them).
 //! Release builds compile the check away.
 
+#[cfg(debug_assertions)]
 use super::scopes::NO_CHUNK;
-use super::{MemoryArena, EMPTY, NOT_PLAIN};
+use super::MemoryArena;
+#[cfg(debug_assertions)]
+use super::{EMPTY, NOT_PLAIN};
+#[cfg(debug_assertions)]
 use crate::arena::layout::QUANTUM;
 
 impl MemoryArena {
