@@ -70,6 +70,52 @@ fn parallel_reductions_do_not_depend_on_the_thread_count() {
     assert_eq!(results[0], x.inner_product(&y).to_bits());
 }
 
+/// A fused sweep (x ← x + α·p, r ← r − α·q, and rᵀr, xᵀr) under `Par::Rayon`, on 1, 2, 3
+/// and 7 threads, gives the vectors and the bits of the separate sequential operations.
+#[test]
+fn fused_sweeps_equal_the_separate_operations_on_any_thread_count() {
+    use rvf::ops::kernels::{reduce1_leaf, reduce2_leaf};
+    let n = PARALLEL_THRESHOLD + 4097;
+    let (p, q) = (big(n, 5), big(n, 6));
+    let (mut x0, mut r0) = (big(n, 7), big(n, 8));
+    let (x_start, r_start) = (x0.clone(), r0.clone());
+    let alpha = 0.37;
+    x0.axpy_in_place(alpha, &p);
+    r0.axpy_in_place(-alpha, &q);
+    let expected = [
+        r0.l2norm_squared().to_bits(),
+        x0.inner_product(&r0).to_bits(),
+    ];
+    for threads in [1, 2, 3, 7] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        let (mut x, mut r) = (x_start.clone(), r_start.clone());
+        let sums = pool.install(|| {
+            Par::Rayon.reduce_blocks(
+                0..n,
+                1,
+                (&mut x[..], &mut r[..], &p[..], &q[..]),
+                |_, (x, r, p, q): (&mut [f64], &mut [f64], &[f64], &[f64])| {
+                    for ((xi, ri), (pi, qi)) in x.iter_mut().zip(r.iter_mut()).zip(p.iter().zip(q))
+                    {
+                        *xi += alpha * pi;
+                        *ri += -alpha * qi;
+                    }
+                    let (x, r) = (Local::Contiguous(&*x), Local::Contiguous(&*r));
+                    [
+                        reduce1_leaf(r, &|v| v * v),
+                        reduce2_leaf(x, r, &|a, b| a * b),
+                    ]
+                },
+            )
+        });
+        assert_eq!(sums.map(f64::to_bits), expected, "{threads} threads");
+        assert!(x == x0 && r == r0, "{threads} threads");
+    }
+}
+
 #[test]
 fn parallel_elementwise_operations_equal_sequential() {
     let n = PARALLEL_THRESHOLD + 1000;

@@ -163,3 +163,48 @@ fn parallel_products_give_the_sequential_bits() {
     );
     assert_eq!(seq, par);
 }
+
+/// `apply_dot_local` (one sweep for the stencil and both CSR types) gives the product and the
+/// bits of the product followed by an inner product, under `Par::Seq` and `Par::Rayon`, and
+/// with a strided `x` (two passes), on sizes below and above the parallel threshold.
+#[test]
+fn fused_products_give_the_bits_of_product_then_dot() {
+    use rvf::RealVector;
+    use rvf_algorithms::linear::{poisson_2d_csr, Poisson2d};
+    for n in [7usize, 61, 300] {
+        let stencil = Poisson2d::<f64>::new(n, n + 3);
+        let csr = poisson_2d_csr::<f64>(n, n + 3);
+        let csr32 = CsrMatrix32::try_from(&csr).unwrap();
+        let len = n * (n + 3);
+        let x: Vec<f64> = (0..len).map(|i| (i as f64 * 0.37).sin()).collect();
+        let backing: Vec<f64> = x.iter().flat_map(|&v| [v, f64::NAN]).collect();
+        let ops: [&dyn LinearOperator<f64>; 3] = [&stencil, &csr, &csr32];
+        for (k, op) in ops.into_iter().enumerate() {
+            // Each operator's own product (the stencil and CSR add the five terms in
+            // different orders), then the inner product.
+            let mut expected = vec![0.0; len];
+            op.apply(&x, &mut expected);
+            let dot = x.inner_product(&expected);
+            for par in [Par::Seq, Par::Rayon] {
+                let mut y = vec![0.0; len];
+                let d =
+                    op.apply_dot_local(par, Local::Contiguous(&x), LocalMut::Contiguous(&mut y));
+                assert_eq!(
+                    (d.to_bits(), &y),
+                    (dot.to_bits(), &expected),
+                    "op {k}, n {n}, {par:?}"
+                );
+                // SAFETY: `len` elements at stride 2 lie inside `backing`.
+                let strided = unsafe { Strided::from_raw_parts(backing.as_ptr(), len, 2) };
+                let mut y = vec![0.0; len];
+                let d =
+                    op.apply_dot_local(par, Local::Strided(strided), LocalMut::Contiguous(&mut y));
+                assert_eq!(
+                    (d.to_bits(), &y),
+                    (dot.to_bits(), &expected),
+                    "strided, op {k}, n {n}"
+                );
+            }
+        }
+    }
+}

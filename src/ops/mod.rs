@@ -8,6 +8,7 @@
 //! Implementors provide only access to their storage ([`Local`]/[`LocalMut`]) and, for
 //! distributed vectors, the reductions; every operation comes with the traits.
 
+pub mod blocks;
 mod clone;
 mod error;
 mod gather;

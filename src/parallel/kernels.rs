@@ -3,6 +3,7 @@
 
 use core::ops::Range;
 
+use crate::ops::blocks::{self, SplitAt};
 use crate::ops::kernels::{split_point, BLOCK};
 use crate::ops::{kernels, Local, LocalMut};
 use crate::Real;
@@ -23,6 +24,31 @@ fn par_tree_sum<S: Real>(range: Range<usize>, leaf: &(impl Fn(Range<usize>) -> S
         || par_tree_sum(mid..range.end, leaf),
     );
     left + right
+}
+
+/// [`blocks::reduce_blocks`] with the upper levels of its tree on rayon's threads: the same
+/// blocks, the same additions, so the same bits.
+pub(crate) fn par_reduce_blocks<S, D, const K: usize>(
+    range: Range<usize>,
+    data: D,
+    leaf: &(impl Fn(Range<usize>, D) -> [S; K] + Sync),
+) -> [S; K]
+where
+    S: Real,
+    D: SplitAt + Send,
+{
+    let n = range.end - range.start;
+    if n <= GRAIN {
+        return blocks::reduce_blocks(range, data, leaf);
+    }
+    let mid = split_point(n);
+    let (left, right) = data.split_at(mid);
+    let at = range.start + mid;
+    let (a, b) = rayon::join(
+        || par_reduce_blocks(range.start..at, left, leaf),
+        || par_reduce_blocks(at..range.end, right, leaf),
+    );
+    blocks::add(a, b)
 }
 
 /// Parallel, deterministic `Σ f(xᵢ, yᵢ)` (same bits as [`kernels::reduce2`]).

@@ -167,6 +167,58 @@ impl Par {
         )
     }
 
+    /// [`reduce_blocks`](crate::ops::blocks::reduce_blocks) — a fused sweep over several
+    /// vectors that also reduces, with the bits of the separate operations — on rayon's
+    /// threads for [`Par::Rayon`] when `range.len() · work_per_element` reaches
+    /// [`PARALLEL_THRESHOLD`](crate::parallel::PARALLEL_THRESHOLD) (`work_per_element`: 1 for
+    /// memory-bound updates, more for leaves that compute, such as an operator product). The
+    /// blocks and the order of the additions do not depend on `self`, so neither does the
+    /// result.
+    ///
+    /// ```
+    /// use rvf::ops::kernels::reduce1_leaf;
+    /// use rvf::prelude::*;
+    /// use rvf::Par;
+    /// let p = vec![0.5_f64; 100_000];
+    /// let mut r = vec![1.0_f64; 100_000];
+    /// let mut r2 = r.clone();
+    /// // r ← r − 0.5·p and ‖r‖² in one sweep.
+    /// let [rr] = Par::Seq.reduce_blocks(0..r.len(), 1, (&mut r[..], &p[..]), |_, (r, p)| {
+    ///     for (ri, pi) in r.iter_mut().zip(p) {
+    ///         *ri += -0.5 * pi;
+    ///     }
+    ///     [reduce1_leaf(Local::Contiguous(r), &|v| v * v)]
+    /// });
+    /// r2.axpy_in_place(-0.5, &p);
+    /// assert_eq!(rr.to_bits(), r2.l2norm_squared().to_bits());
+    /// ```
+    pub fn reduce_blocks<S, D, F, const K: usize>(
+        self,
+        range: core::ops::Range<usize>,
+        work_per_element: usize,
+        data: D,
+        leaf: F,
+    ) -> [S; K]
+    where
+        S: crate::Real,
+        D: crate::ops::blocks::SplitAt + Send,
+        F: Fn(core::ops::Range<usize>, D) -> [S; K] + Sync,
+    {
+        match self {
+            #[cfg(feature = "rayon")]
+            Par::Rayon
+                if (range.end - range.start).saturating_mul(work_per_element.max(1))
+                    >= crate::parallel::PARALLEL_THRESHOLD =>
+            {
+                super::kernels::par_reduce_blocks(range, data, &leaf)
+            }
+            _ => {
+                let _ = work_per_element;
+                crate::ops::blocks::reduce_blocks(range, data, &leaf)
+            }
+        }
+    }
+
     /// Calls `f(first_row, rows)` on consecutive blocks of the rows of an output `y` (one
     /// element per row), for row-wise kernels such as matrix–vector products: on rayon's
     /// threads for [`Par::Rayon`] when the total work, `y.len() · work_per_row` (say, the

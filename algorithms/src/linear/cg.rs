@@ -1,10 +1,21 @@
 //! The conjugate gradient method, plain and preconditioned.
+//!
+//! # Passes over memory
+//! An iteration makes three sweeps over the vectors when they are contiguous (`Vec`, arena
+//! vectors, contiguous nalgebra and ndarray vectors, distributed vectors of those): `A·p`
+//! together with `pᵀ(A·p)` ([`LinearOperator::apply_dot_local`]: one sweep for the Poisson
+//! stencils and CSR matrices, two for other operators), `x ← x + α·p` and `r ← r − α·A·p`
+//! together with `rᵀr`, and `p ← r + β·p` (plus the preconditioner and `rᵀz` when
+//! preconditioned). A strided `x` makes the second sweep three passes. The iterates are the
+//! same bits either way, and for every `Par`: the fused sweeps add in the fixed blocks and
+//! tree of the vector reductions.
 
 use core::ops::ControlFlow;
 
 use rvf::arena::{ArenaClone, MemoryArena};
 use rvf::{Real, RealVector, RealVectorMut};
 
+use super::fused::update_and_norm;
 use super::operator::LinearOperator;
 use super::params::KrylovParams;
 use super::preconditioner::{precondition, Identity, Preconditioner};
@@ -249,8 +260,8 @@ where
         }
         k += 1;
 
-        a.apply_local(par, p.local(), ap.local_mut());
-        let pap = par.inner_product(&p, &ap);
+        // A·p with pᵀ(A·p) in one sweep where the operator offers it (see the module docs).
+        let pap = p.reduce_sum(a.apply_dot_local(par, p.local(), ap.local_mut()));
         if !(pap > S::zero() && pap.is_finite()) {
             return Err(SolverError::Breakdown {
                 iteration: k,
@@ -266,9 +277,7 @@ where
             });
         }
         let alpha = rz / pap;
-        par.axpy(x, alpha, &p);
-        par.axpy(&mut r, -alpha, &ap);
-        let rr = par.l2norm_squared(&r);
+        let rr = update_and_norm(par, x, alpha, &p, &mut r, &ap);
         rnorm = rr.sqrt();
         start.record(rnorm);
         let progress = SolveProgress {

@@ -14,10 +14,11 @@
 //! number of nonzeros, every column below `ncols`), and the caller checks `x.len() == ncols`:
 //! the inner loop then needs no bounds checks.
 
+use rvf::ops::kernels::reduce2_leaf;
 use rvf::ops::{Local, LocalMut};
 use rvf::{Par, Real};
 
-use super::operator::{check_apply, LinearOperator};
+use super::operator::{check_apply, local_dot, LinearOperator, PRODUCT_WORK};
 use crate::error::SolverError;
 
 /// An index type of a CSR matrix (row offsets, column indices).
@@ -119,6 +120,36 @@ impl<'a, S: Real, O: Index, I: Index> CsrView<'a, S, O, I> {
                 self.rows_with(first, |j| x.get(j), block)
             }),
         });
+    }
+
+    /// `y ← A·x` and this process's part of `xᵀy`, for square matrices: over contiguous
+    /// storage one sweep, each block of the fixed reduction tree multiplied and then dotted
+    /// from cache ([`LinearOperator::apply_dot_local`]).
+    pub fn apply_dot(
+        &self,
+        what: &'static str,
+        par: Par,
+        x: Local<'_, S>,
+        mut y: LocalMut<'_, S>,
+    ) -> S {
+        check_apply(what, self.nrows, self.ncols, x.len(), y.len());
+        assert_eq!(
+            self.nrows, self.ncols,
+            "{what}: xᵀ(A·x) needs a square matrix"
+        );
+        if let (Some(xs), LocalMut::Contiguous(ys)) = (x.as_slice(), &mut y) {
+            let [dot] = par.reduce_blocks(0..self.nrows, PRODUCT_WORK, &mut ys[..], |rows, out| {
+                self.rows(rows.start, xs, out);
+                [reduce2_leaf(
+                    Local::Contiguous(&xs[rows]),
+                    Local::Contiguous(out),
+                    &|a, b| a * b,
+                )]
+            });
+            return dot;
+        }
+        self.apply(what, par, x, y.reborrow());
+        local_dot(par, x, y.as_local())
     }
 
     /// `yᵢ ← (A·x)_{first + i}` for a block of rows, `x` contiguous of length `ncols`.
@@ -348,6 +379,9 @@ impl<S: Real> LinearOperator<S> for CsrMatrix32<S> {
     }
     fn apply_local(&self, par: Par, x: Local<'_, S>, y: LocalMut<'_, S>) {
         self.view().apply("CsrMatrix32", par, x, y);
+    }
+    fn apply_dot_local(&self, par: Par, x: Local<'_, S>, y: LocalMut<'_, S>) -> S {
+        self.view().apply_dot("CsrMatrix32", par, x, y)
     }
     fn apply_transpose(&self, x: &[S], y: &mut [S]) -> Result<(), SolverError> {
         self.apply_transpose_local(Par::Seq, Local::Contiguous(x), LocalMut::Contiguous(y))

@@ -145,6 +145,9 @@ impl<S: Real + nalgebra::Scalar> LinearOperator<S> for nalgebra_sparse::CsrMatri
     fn apply_local(&self, par: Par, x: Local<'_, S>, y: LocalMut<'_, S>) {
         csr_view(self).apply("CsrMatrix", par, x, y);
     }
+    fn apply_dot_local(&self, par: Par, x: Local<'_, S>, y: LocalMut<'_, S>) -> S {
+        csr_view(self).apply_dot("CsrMatrix", par, x, y)
+    }
     fn apply_transpose_local(
         &self,
         _par: Par,

@@ -19,6 +19,7 @@ mod convection_diffusion;
 mod csr;
 #[cfg(feature = "mpi")]
 mod distributed;
+mod fused;
 mod gmres;
 #[cfg(feature = "sparse")]
 mod ic0;

@@ -1,5 +1,6 @@
 //! [`LinearOperator`]: `y ← A·x` for matrices and matrix-free operators.
 
+use rvf::ops::kernels::reduce2_leaf;
 use rvf::ops::{Local, LocalMut};
 use rvf::{DenseMatrix, Par, Real, RealVectorMut};
 
@@ -68,6 +69,34 @@ pub trait LinearOperator<S: Real> {
         x.with_slice(|xs| y.with_slice_mut(|ys| self.apply(xs, ys)));
     }
 
+    /// `y ← A·x` and this process's part of `xᵀy` (the caller reduces it over processes, as
+    /// [`RealVector::reduce_sum`](rvf::RealVector::reduce_sum) does), for square operators:
+    /// CG's `pᵀ(A·p)` with the product. The value has the bits of
+    /// `par.inner_product(x, y)` after the product, for every `par`.
+    ///
+    /// The default makes the two passes. Operators with their own kernels (the Poisson
+    /// stencils, CSR matrices) override it with one sweep over contiguous storage: each block
+    /// of 4096 rows is multiplied and then dotted while it is still in cache (the fixed
+    /// blocks of [`reduce_blocks`](rvf::ops::blocks::reduce_blocks)), which saves reading
+    /// `x` and `y` again from memory.
+    ///
+    /// ```
+    /// use rvf::ops::{Local, LocalMut};
+    /// use rvf::{Par, RealVector};
+    /// use rvf_algorithms::linear::{LinearOperator, Poisson2d};
+    /// let a = Poisson2d::<f64>::new(100, 100);
+    /// let p: Vec<f64> = (0..10_000).map(|k| (k as f64).cos()).collect();
+    /// let mut ap = vec![0.0; 10_000];
+    /// let pap = a.apply_dot_local(Par::Seq, Local::Contiguous(&p), LocalMut::Contiguous(&mut ap));
+    /// assert_eq!(pap.to_bits(), p.inner_product(&ap).to_bits());
+    /// ```
+    ///
+    /// # Panics
+    /// If the lengths do not fit a square operator.
+    fn apply_dot_local(&self, par: Par, x: Local<'_, S>, y: LocalMut<'_, S>) -> S {
+        apply_then_dot(self, par, x, y)
+    }
+
     /// The diagonal `[A₀₀, A₁₁, …]`, if the operator can give it (for Jacobi
     /// preconditioning). `None` by default.
     fn diagonal(&self) -> Option<Vec<S>> {
@@ -124,6 +153,9 @@ macro_rules! forward_operator {
             fn apply_local(&self, par: Par, x: Local<'_, S>, y: LocalMut<'_, S>) {
                 (**self).apply_local(par, x, y)
             }
+            fn apply_dot_local(&self, par: Par, x: Local<'_, S>, y: LocalMut<'_, S>) -> S {
+                (**self).apply_dot_local(par, x, y)
+            }
             fn diagonal(&self) -> Option<Vec<S>> {
                 (**self).diagonal()
             }
@@ -145,6 +177,35 @@ macro_rules! forward_operator {
 forward_operator!(&A, Box<A>);
 
 /// Panics with a message naming the operator unless the shapes fit.
+/// The work of one row of an operator product in [`Par::reduce_blocks`]'s units: a product
+/// computes, so it goes parallel from the size of the compute-bound maps
+/// ([`PARALLEL_MAP_THRESHOLD`](rvf::parallel::PARALLEL_MAP_THRESHOLD) rows, 2¹⁹ / 8).
+pub(crate) const PRODUCT_WORK: usize = 8;
+
+/// The two passes of [`LinearOperator::apply_dot_local`]: the product, then the dot.
+pub(crate) fn apply_then_dot<S: Real, A: LinearOperator<S> + ?Sized>(
+    a: &A,
+    par: Par,
+    x: Local<'_, S>,
+    mut y: LocalMut<'_, S>,
+) -> S {
+    a.apply_local(par, x, y.reborrow());
+    local_dot(par, x, y.as_local())
+}
+
+/// This process's part of `xᵀy` with the bits of `par.inner_product` (the fixed blocks and
+/// tree of the vector reductions).
+///
+/// # Panics
+/// If the lengths differ.
+pub(crate) fn local_dot<S: Real>(par: Par, x: Local<'_, S>, y: Local<'_, S>) -> S {
+    assert_eq!(x.len(), y.len(), "a dot product needs equal lengths");
+    let [d] = par.reduce_blocks(0..x.len(), 1, (x, y), |_, (x, y)| {
+        [reduce2_leaf(x, y, &|a, b| a * b)]
+    });
+    d
+}
+
 #[track_caller]
 pub(crate) fn check_apply(op: &'static str, rows: usize, cols: usize, x: usize, y: usize) {
     assert!(
