@@ -43,8 +43,9 @@ mod linear {
     use super::Record;
     use rvf::prelude::*;
     use rvf_algorithms::linear::{
-        cg_in, fgmres_in, gmres_in, lsqr_in, pbicgstab_in, pcg_in, pgmres_in, pminres_in, CgParams,
-        Chebyshev, ConvectionDiffusion2d, GmresParams, Jacobi, KrylovParams, LsqrParams, Poisson2d,
+        cg_in, fgmres_in, gmres_in, lsqr_in, pbicgstab_in, pcg_in, pgmres_in, pipelined_cg_in,
+        pipelined_pcg_in, pminres_in, CgParams, Chebyshev, ConvectionDiffusion2d, GmresParams,
+        Jacobi, KrylovParams, LsqrParams, Poisson2d,
     };
 
     #[test]
@@ -68,6 +69,14 @@ mod linear {
         let mut record = Record::new();
         pcg_in(&a, &m, &b, &mut x, &params, &arena, |_| record.note()).unwrap();
         record.assert_flat("pcg", 20);
+        let mut x = vec![0.0; n * n];
+        let mut record = Record::new();
+        pipelined_cg_in(&a, &b, &mut x, &params, &arena, |_| record.note()).unwrap();
+        record.assert_flat("pipelined_cg", 20);
+        let mut x = vec![0.0; n * n];
+        let mut record = Record::new();
+        pipelined_pcg_in(&a, &m, &b, &mut x, &params, &arena, |_| record.note()).unwrap();
+        record.assert_flat("pipelined_pcg", 20);
     }
 
     #[test]

@@ -47,6 +47,10 @@ impl<W: VectorWrapper + ?Sized> RealVector for W {
         self.inner().reduce_sum(partial)
     }
     #[inline]
+    fn reduce_sums<const K: usize>(&self, partials: [Self::Scalar; K]) -> [Self::Scalar; K] {
+        self.inner().reduce_sums(partials)
+    }
+    #[inline]
     fn reduce_max(&self, partial: Self::Scalar) -> Self::Scalar {
         self.inner().reduce_max(partial)
     }

@@ -16,4 +16,4 @@ mod layout;
 mod vector;
 
 pub use layout::BlockLayout;
-pub use vector::{DistributedVector, LayoutMismatch};
+pub use vector::{reductions, DistributedVector, LayoutMismatch};

@@ -1,6 +1,7 @@
 //! [`DistributedVector`]: a vector split in blocks over MPI processes.
 
 use core::fmt;
+use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 use mpi::collective::SystemOperation;
 use mpi::datatype::PartitionMut;
@@ -181,8 +182,31 @@ impl<'c, C, V> DistributedVector<'c, C, V> {
 }
 
 /// Partial sums gathered from every process and added in rank order, on a stack buffer for
-/// up to this many processes (larger jobs use a heap buffer per reduction).
-const STACK_RANKS: usize = 64;
+/// up to this many values (processes × values per reduction: 64 processes reducing four
+/// values at once); larger jobs use a heap buffer per reduction.
+const STACK_VALUES: usize = 256;
+
+/// Collective reductions made by this process (see [`reductions`]).
+static REDUCTIONS: AtomicU64 = AtomicU64::new(0);
+
+fn count_reduction() {
+    REDUCTIONS.fetch_add(1, Relaxed);
+}
+
+/// How many collective reductions this process has made through [`DistributedVector`]s since
+/// it started (sums — one for several values reduced together by
+/// [`reduce_sums`](RealVector::reduce_sums) — maxima and minima): instrumentation, to count
+/// the reductions per iteration of a solver.
+///
+/// ```no_run
+/// # fn solve() {}
+/// let before = rvf::distributed::reductions();
+/// solve();
+/// println!("{} reductions", rvf::distributed::reductions() - before);
+/// ```
+pub fn reductions() -> u64 {
+    REDUCTIONS.load(Relaxed)
+}
 
 impl<C: Communicator, V: RealVector> RealVector for DistributedVector<'_, C, V>
 where
@@ -201,20 +225,37 @@ where
     }
 
     fn reduce_sum(&self, partial: V::Scalar) -> V::Scalar {
+        let [sum] = self.reduce_sums([partial]);
+        sum
+    }
+
+    /// One all-gather of the `K` partials of every process, each component then summed in
+    /// rank order: the same bits on every process, and the bits of `K` separate
+    /// [`reduce_sum`](RealVector::reduce_sum)s.
+    fn reduce_sums<const K: usize>(&self, partials: [V::Scalar; K]) -> [V::Scalar; K] {
+        count_reduction();
         let p = self.layout.processes();
-        let add = |parts: &[V::Scalar]| parts.iter().fold(V::Scalar::zero(), |a, &b| a + b);
-        if p <= STACK_RANKS {
-            let mut parts = [V::Scalar::zero(); STACK_RANKS];
-            self.comm.all_gather_into(&partial, &mut parts[..p]);
-            add(&parts[..p])
+        let sum = |parts: &[V::Scalar]| {
+            core::array::from_fn(|k| {
+                parts
+                    .chunks_exact(K)
+                    .fold(V::Scalar::zero(), |acc, rank| acc + rank[k])
+            })
+        };
+        if p * K <= STACK_VALUES {
+            let mut parts = [V::Scalar::zero(); STACK_VALUES];
+            self.comm
+                .all_gather_into(&partials[..], &mut parts[..p * K]);
+            sum(&parts[..p * K])
         } else {
-            let mut parts = vec![V::Scalar::zero(); p];
-            self.comm.all_gather_into(&partial, &mut parts[..]);
-            add(&parts)
+            let mut parts = vec![V::Scalar::zero(); p * K];
+            self.comm.all_gather_into(&partials[..], &mut parts[..]);
+            sum(&parts)
         }
     }
 
     fn reduce_max(&self, partial: V::Scalar) -> V::Scalar {
+        count_reduction();
         let mut out = partial;
         self.comm
             .all_reduce_into(&partial, &mut out, SystemOperation::max());
@@ -222,6 +263,7 @@ where
     }
 
     fn reduce_min(&self, partial: V::Scalar) -> V::Scalar {
+        count_reduction();
         let mut out = partial;
         self.comm
             .all_reduce_into(&partial, &mut out, SystemOperation::min());

@@ -46,6 +46,15 @@ pub trait RealVector {
         partial
     }
 
+    /// Turns several partial sums into global sums in one collective step, each with the
+    /// bits [`reduce_sum`](Self::reduce_sum) would give it: for methods that fuse their
+    /// reductions (pipelined CG reduces `rᵀr` and `wᵀr` together). The default reduces the
+    /// values one by one; distributed vectors override it with one message.
+    #[inline]
+    fn reduce_sums<const K: usize>(&self, partials: [Self::Scalar; K]) -> [Self::Scalar; K] {
+        partials.map(|p| self.reduce_sum(p))
+    }
+
     /// Turns this process's partial maximum into the global maximum. The identity by default.
     #[inline]
     fn reduce_max(&self, partial: Self::Scalar) -> Self::Scalar {

@@ -11,6 +11,8 @@ use rvf::ops::kernels::reduce1_leaf;
 use rvf::ops::{Local, LocalMut};
 use rvf::{Par, Real, RealVector, RealVectorMut};
 
+use super::operator::local_dot;
+
 /// `x ← x + α·p`, `r ← r − α·q`, and returns `‖r‖²` (reduced over processes): one sweep
 /// reading four vectors and writing two, instead of three passes reading six and writing two.
 ///
@@ -62,6 +64,106 @@ where
             par.l2norm_squared(r)
         }
     }
+}
+
+/// Pipelined CG's vector recurrences in one sweep: `p ← u + β·p`, `s ← w + β·s`,
+/// `x ← x + α·p`, `r ← r − α·s`, with `u = r` (its value before the sweep) when `u` is
+/// `None`; returns this process's part of `‖r‖²` (not reduced: the caller reduces it with the
+/// iteration's other values).
+///
+/// # Panics
+/// If the local lengths differ (the solvers check dimensions first).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn pipelined_update_local<S, U, P, W, Q, X, R>(
+    par: Par,
+    u: Option<&U>,
+    beta: S,
+    p: &mut P,
+    w: &W,
+    s: &mut Q,
+    x: &mut X,
+    alpha: S,
+    r: &mut R,
+) -> S
+where
+    S: Real,
+    U: RealVector<Scalar = S> + ?Sized,
+    P: RealVectorMut<Scalar = S> + ?Sized,
+    W: RealVector<Scalar = S> + ?Sized,
+    Q: RealVectorMut<Scalar = S> + ?Sized,
+    X: RealVectorMut<Scalar = S> + ?Sized,
+    R: RealVectorMut<Scalar = S> + ?Sized,
+{
+    // One element of the sweep; `p` is read before `x` and `r` are written, `u` (possibly
+    // `r`) before `r` is.
+    let step = |ui: S, pi: &mut S, wi: S, si: &mut S, xi: &mut S, ri: &mut S| {
+        *pi = ui + beta * *pi;
+        *si = wi + beta * *si;
+        *xi += alpha * *pi;
+        *ri += -alpha * *si;
+    };
+    let u_local = u.map(|u| u.local());
+    let views = (
+        p.local_mut(),
+        w.local(),
+        s.local_mut(),
+        x.local_mut(),
+        r.local_mut(),
+    );
+    if let (
+        LocalMut::Contiguous(ps),
+        Local::Contiguous(ws),
+        LocalMut::Contiguous(ss),
+        LocalMut::Contiguous(xs),
+        LocalMut::Contiguous(rs),
+    ) = views
+    {
+        let n = rs.len();
+        assert!(
+            [ps.len(), ws.len(), ss.len(), xs.len()]
+                .iter()
+                .all(|&l| l == n)
+                && u_local.is_none_or(|u| u.len() == n),
+            "pipelined CG update: local lengths differ"
+        );
+        let norm = |r: &[S]| reduce1_leaf(Local::Contiguous(r), &|v| v * v);
+        match u_local {
+            None => {
+                let [rr] =
+                    par.reduce_blocks(0..n, 1, (ps, ws, ss, xs, rs), |_, (p, w, s, x, r)| {
+                        let pws = p.iter_mut().zip(w).zip(s.iter_mut());
+                        for (((pi, &wi), si), (xi, ri)) in pws.zip(x.iter_mut().zip(r.iter_mut())) {
+                            step(*ri, pi, wi, si, xi, ri);
+                        }
+                        [norm(r)]
+                    });
+                return rr;
+            }
+            Some(Local::Contiguous(us)) => {
+                let data = (us, ps, ws, ss, xs, rs);
+                let [rr] = par.reduce_blocks(0..n, 1, data, |_, (u, p, w, s, x, r)| {
+                    let upws = u.iter().zip(p.iter_mut()).zip(w.iter().zip(s.iter_mut()));
+                    for (((&ui, pi), (&wi, si)), (xi, ri)) in
+                        upws.zip(x.iter_mut().zip(r.iter_mut()))
+                    {
+                        step(ui, pi, wi, si, xi, ri);
+                    }
+                    [norm(r)]
+                });
+                return rr;
+            }
+            Some(Local::Strided(_)) => {}
+        }
+    }
+    // The separate operations, in the same arithmetic (`1·u` is `u` exactly).
+    match u {
+        Some(u) => par.axpby(p, S::one(), u, beta),
+        None => par.axpby(p, S::one(), &*r, beta),
+    }
+    par.axpby(s, S::one(), w, beta);
+    par.axpy(x, alpha, &*p);
+    par.axpy(r, -alpha, &*s);
+    local_dot(par, r.local(), r.local())
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! | solver | for | needs from the operator | preconditioner |
 //! | --- | --- | --- | --- |
 //! | [`cg`], [`pcg`] | symmetric positive definite | `apply` | SPD |
+//! | [`pipelined_cg`], [`pipelined_pcg`] | SPD, many processes: one reduction per iteration | `apply` | SPD |
 //! | [`minres`], [`pminres`] | symmetric, definite or indefinite | `apply` | SPD |
 //! | [`gmres`], [`pgmres`] | any square matrix | `apply` | any fixed (right) |
 //! | [`fgmres`] | any square matrix | `apply` | may change between iterations |
@@ -30,6 +31,7 @@ mod matrices;
 mod minres;
 mod operator;
 mod params;
+mod pipelined_cg;
 mod poisson;
 mod preconditioner;
 mod report;
@@ -57,6 +59,7 @@ pub use lsqr::{lsqr, lsqr_in, LsqrParams};
 pub use minres::{minres, minres_in, pminres, pminres_in, MinresParams};
 pub use operator::{FnOperator, FnOperatorWithTranspose, LinearOperator};
 pub use params::KrylovParams;
+pub use pipelined_cg::{pipelined_cg, pipelined_cg_in, pipelined_pcg, pipelined_pcg_in};
 #[cfg(feature = "sparse")]
 pub use poisson::{poisson_1d_csr, poisson_2d_csr};
 pub use poisson::{Poisson1d, Poisson2d};
