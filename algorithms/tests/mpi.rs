@@ -8,8 +8,8 @@ use mpi::traits::{Communicator, CommunicatorCollectives};
 use rvf::distributed::{BlockLayout, DistributedVector};
 use rvf::prelude::*;
 use rvf_algorithms::linear::{
-    bicgstab, cg, gmres, minres, BicgstabParams, CgParams, DistributedPoisson2d, GmresParams,
-    LinearOperator, MinresParams, Poisson2d,
+    bicgstab, cg, gmres, minres, pipelined_cg, BicgstabParams, CgParams, DistributedPoisson2d,
+    GmresParams, LinearOperator, MinresParams, Poisson2d,
 };
 use rvf_algorithms::ode::{linear_implicit, rk4, FixedStepParams, FnSystem, ImplicitParams};
 
@@ -139,6 +139,47 @@ fn distributed_suite() {
     assert!(same_everywhere(&world, rd.residual));
     for (p_, q) in x.gather().iter().zip(&xs_sol) {
         assert_relative_eq!(p_, q, max_relative = 1e-9, epsilon = 1e-12);
+    }
+
+    // Pipelined CG: one collective reduction per iteration (plain CG makes two), counted by
+    // the difference between solves stopped after 10 and after 20 iterations; its iterates
+    // are plain CG's to rounding.
+    let reductions_for = |solver: &dyn Fn(&mut DistributedVector<'_, _, Vec<f64>>, usize)| {
+        let mut counts = [0; 2];
+        for (slot, iterations) in counts.iter_mut().zip([10, 20]) {
+            let mut x = DistributedVector::from_fn_with_layout(&world, a.layout(), |_| 0.0);
+            let before = rvf::distributed::reductions();
+            solver(&mut x, iterations);
+            *slot = rvf::distributed::reductions() - before;
+        }
+        (counts[1] - counts[0]) / 10
+    };
+    let capped = |max_iter| CgParams {
+        rel_tol: 1e-14,
+        max_iter,
+        ..Default::default()
+    };
+    let per_iteration_pipelined = reductions_for(&|x, k| {
+        let e = pipelined_cg(&a, &b, x, &capped(k)).unwrap_err();
+        assert!(matches!(
+            e,
+            rvf_algorithms::SolverError::NotConverged { .. }
+        ));
+    });
+    let per_iteration_cg = reductions_for(&|x, k| {
+        let e = cg(&a, &b, x, &capped(k)).unwrap_err();
+        assert!(matches!(
+            e,
+            rvf_algorithms::SolverError::NotConverged { .. }
+        ));
+    });
+    assert_eq!((per_iteration_pipelined, per_iteration_cg), (1, 2));
+    let mut x = DistributedVector::from_fn_with_layout(&world, a.layout(), |_| 0.0);
+    let rp = pipelined_cg(&a, &b, &mut x, &params).unwrap();
+    assert!(rp.iterations.abs_diff(rs.iterations) <= 1);
+    assert!(same_everywhere(&world, rp.residual));
+    for (p_, q) in x.gather().iter().zip(&xs_sol) {
+        assert_relative_eq!(p_, q, max_relative = 1e-8, epsilon = 1e-10);
     }
 
     // MINRES, GMRES(10) and BiCGSTAB on distributed vectors: the iteration counts of one
