@@ -17,8 +17,16 @@
 //! | plain vector passes: pᵀAp 16, x += αp 24, r −= αAp 24, rᵀr 8, p = r + βp 24 | 96 |
 //! | fused vector passes: pᵀAp inside the product 0, x and r with rᵀr 48, p 24 | 72 |
 //!
+//! | pipelined CG (rvf): p, s, x, r updates with rᵀr 72 (read 5, write 4), product of r | 72 |
+//!
 //! So one plain iteration moves 112 (stencil), 176 (CSR u32) or 200 (CSR usize) bytes per
-//! row, a fused one 88 (stencil) or 152 (CSR u32).
+//! row, a fused one 88 (stencil), 152 (CSR u32) or 176 (CSR usize). rvf's CG runs the fused
+//! passes (its throughput is counted with the fused model); its pipelined CG moves as many
+//! bytes as fused CG but writes five vectors per iteration where CG writes four.
+//!
+//! The hand-written limits use the same fusion as rvf (products by blocks of about 4096
+//! rows, each dotted while in cache; one loop for x, r and rᵀr), eight-accumulator dot
+//! products, an unchecked 32-bit CSR kernel and a stencil whose loops have no branches.
 //!
 //! `today_csr_usize` in the `product` group is the CSR kernel rvf had before `CsrMatrix32`
 //! (bounds-checked indexing, `usize` indices), for the ratio in one run.
@@ -67,13 +75,15 @@ impl<'a> RawCsr<'a> {
         }
     }
 
-    /// `y ← A·p`, returning `pᵀ(A·p)` when `fuse_dot` (one pass instead of two).
+    /// `y ← (A·p)` for the rows `first..first + y.len()`.
     #[inline(always)]
-    fn product(&self, p: &[f64], y: &mut [f64], fuse_dot: bool) -> f64 {
-        assert!(self.offsets.len() == y.len() + 1 && p.len() == y.len());
-        let mut pap = 0.0;
+    fn rows(&self, first: usize, p: &[f64], y: &mut [f64]) {
+        assert!(first + y.len() < self.offsets.len() && p.len() + 1 == self.offsets.len());
         for (i, yi) in y.iter_mut().enumerate() {
-            let (lo, hi) = (self.offsets[i] as usize, self.offsets[i + 1] as usize);
+            let (lo, hi) = (
+                self.offsets[first + i] as usize,
+                self.offsets[first + i + 1] as usize,
+            );
             let mut s = 0.0;
             for k in lo..hi {
                 // SAFETY: the offsets and columns were checked by `new` and `p` has the
@@ -84,12 +94,43 @@ impl<'a> RawCsr<'a> {
                 }
             }
             *yi = s;
-            if fuse_dot {
-                pap += p[i] * s;
-            }
         }
-        pap
     }
+
+    /// `y ← A·p`, returning `pᵀ(A·p)` when `fuse_dot` (blocks of rows dotted from cache).
+    fn product(&self, p: &[f64], y: &mut [f64], fuse_dot: bool) -> f64 {
+        blocked_product(
+            CSR_BLOCK_ROWS,
+            |first, yb| self.rows(first, p, yb),
+            p,
+            y,
+            fuse_dot,
+        )
+    }
+}
+
+/// Rows per block of the hand-written fused CSR product: 32 KiB of `y`, in cache when dotted.
+const CSR_BLOCK_ROWS: usize = 4096;
+
+/// `y ← A·p` by blocks of `block` rows, each followed (when `fuse_dot`) by its share of `pᵀy`
+/// with eight accumulators while the block is still in cache.
+#[inline(always)]
+fn blocked_product(
+    block: usize,
+    rows: impl Fn(usize, &mut [f64]),
+    p: &[f64],
+    y: &mut [f64],
+    fuse_dot: bool,
+) -> f64 {
+    let mut pap = 0.0;
+    for (b, yb) in y.chunks_mut(block).enumerate() {
+        let first = b * block;
+        rows(first, yb);
+        if fuse_dot {
+            pap += dot(&p[first..first + yb.len()], yb);
+        }
+    }
+    pap
 }
 
 /// The CSR kernel rvf used before `CsrMatrix32`: `usize` indices, bounds-checked.
@@ -133,19 +174,28 @@ fn hand_written(
         };
         let alpha = rr / pap;
         let rr_new = if fused {
-            let mut acc = [0.0; 4];
-            for (k, (((xi, ri), pi), api)) in x
-                .iter_mut()
-                .zip(s.r.iter_mut())
-                .zip(&s.p)
-                .zip(&s.ap)
-                .enumerate()
-            {
-                *xi += alpha * pi;
-                *ri -= alpha * api;
-                acc[k % 4] += *ri * *ri;
+            // x += αp, r −= α·Ap and rᵀr in one loop, eight accumulators.
+            let mut acc = [0.0; 8];
+            let xs = x.chunks_exact_mut(8).zip(s.r.chunks_exact_mut(8));
+            for ((xc, rc), (pc, qc)) in xs.zip(s.p.chunks_exact(8).zip(s.ap.chunks_exact(8))) {
+                for k in 0..8 {
+                    xc[k] += alpha * pc[k];
+                    rc[k] -= alpha * qc[k];
+                    acc[k] += rc[k] * rc[k];
+                }
             }
-            (acc[0] + acc[1]) + (acc[2] + acc[3])
+            let tail = x.len() / 8 * 8;
+            let (xt, rt) = (x[tail..].iter_mut(), s.r[tail..].iter_mut());
+            let rest: f64 = xt
+                .zip(rt)
+                .zip(s.p[tail..].iter().zip(&s.ap[tail..]))
+                .map(|((xi, ri), (pi, qi))| {
+                    *xi += alpha * pi;
+                    *ri -= alpha * qi;
+                    *ri * *ri
+                })
+                .sum();
+            acc.iter().sum::<f64>() + rest
         } else {
             for (xi, pi) in x.iter_mut().zip(&s.p) {
                 *xi += alpha * pi;
@@ -164,34 +214,42 @@ fn hand_written(
     rr
 }
 
-/// The 5-point stencil of `Poisson2d` on an `n × n` grid, written out (the hand-written
-/// limit's product; `h⁻² = (n + 1)²`).
-fn stencil_product(n: usize, p: &[f64], y: &mut [f64], fuse_dot: bool) -> f64 {
+/// One grid row of the 5-point stencil of `Poisson2d` on an `n × n` grid, written out with
+/// no branch in its loops (`h⁻² = (n + 1)²`): the horizontal part, then the rows below and
+/// above, then the scale, each a pass over an L1-resident row.
+fn stencil_row(n: usize, j: usize, p: &[f64], y: &mut [f64]) {
     let c = ((n + 1) * (n + 1)) as f64;
-    let mut pap = 0.0;
-    for j in 0..n {
-        for i in 0..n {
-            let k = j * n + i;
-            let mut s = 4.0 * p[k];
-            if i > 0 {
-                s -= p[k - 1];
-            }
-            if i + 1 < n {
-                s -= p[k + 1];
-            }
-            if j > 0 {
-                s -= p[k - n];
-            }
-            if j + 1 < n {
-                s -= p[k + n];
-            }
-            y[k] = c * s;
-            if fuse_dot {
-                pap += p[k] * y[k];
-            }
+    let row = &p[j * n..(j + 1) * n];
+    y[0] = 4.0 * row[0] - row[1];
+    for (yi, w) in y[1..n - 1].iter_mut().zip(row.windows(3)) {
+        *yi = 4.0 * w[1] - w[0] - w[2];
+    }
+    y[n - 1] = 4.0 * row[n - 1] - row[n - 2];
+    if j > 0 {
+        for (yi, d) in y.iter_mut().zip(&p[(j - 1) * n..j * n]) {
+            *yi -= d;
         }
     }
-    pap
+    if j + 1 < n {
+        for (yi, u) in y.iter_mut().zip(&p[(j + 1) * n..(j + 2) * n]) {
+            *yi -= u;
+        }
+    }
+    for yi in y.iter_mut() {
+        *yi *= c;
+    }
+}
+
+/// The stencil product by blocks of whole grid rows (about 4096 elements), dotted from cache
+/// when `fuse_dot`.
+fn stencil_product(n: usize, p: &[f64], y: &mut [f64], fuse_dot: bool) -> f64 {
+    let rows_per_block = (4096 / n).max(1);
+    let rows = |first: usize, yb: &mut [f64]| {
+        for (dj, yr) in yb.chunks_mut(n).enumerate() {
+            stencil_row(n, first / n + dj, p, yr);
+        }
+    };
+    blocked_product(rows_per_block * n, rows, p, y, fuse_dot)
 }
 
 fn rvf_cg(
@@ -201,15 +259,29 @@ fn rvf_cg(
     x: &mut [f64],
     par: Par,
 ) {
-    let params = CgParams {
+    // The tolerance is unreachable: this returns NotConverged after ITERATIONS.
+    x.fill(0.0);
+    let _ = black_box(workspace.cg(&a, b, x, &fixed_iterations(par)));
+}
+
+fn rvf_pipelined_cg(
+    workspace: &mut Workspace,
+    a: &dyn LinearOperator<f64>,
+    b: &[f64],
+    x: &mut [f64],
+) {
+    x.fill(0.0);
+    let _ = black_box(workspace.pipelined_cg(&a, b, x, &fixed_iterations(Par::Seq)));
+}
+
+/// Parameters that run exactly `ITERATIONS` iterations.
+fn fixed_iterations(par: Par) -> CgParams<f64> {
+    CgParams {
         rel_tol: 0.0,
         max_iter: ITERATIONS,
         par,
         ..Default::default()
-    };
-    // The tolerance is unreachable: this returns NotConverged after ITERATIONS.
-    x.fill(0.0);
-    let _ = black_box(workspace.cg(&a, b, x, &params));
+    }
 }
 
 fn bench_cg_limit(c: &mut Criterion) {
@@ -235,10 +307,17 @@ fn bench_cg_limit(c: &mut Criterion) {
         let per_solve =
             |bytes_per_row: u64| Throughput::Bytes(bytes_per_row * rows * ITERATIONS as u64);
 
-        g.throughput(per_solve(STENCIL_BYTES + PLAIN_VECTOR_BYTES));
+        g.throughput(per_solve(STENCIL_BYTES + FUSED_VECTOR_BYTES));
         g.bench_function(BenchmarkId::new("rvf_stencil", n), |bch| {
             bch.iter(|| rvf_cg(&mut workspace, &stencil, &b, &mut x, Par::Seq))
         });
+        g.bench_function(BenchmarkId::new("rvf_stencil_rayon", n), |bch| {
+            bch.iter(|| rvf_cg(&mut workspace, &stencil, &b, &mut x, Par::Rayon))
+        });
+        g.bench_function(BenchmarkId::new("rvf_pipelined_stencil", n), |bch| {
+            bch.iter(|| rvf_pipelined_cg(&mut workspace, &stencil, &b, &mut x))
+        });
+        g.throughput(per_solve(STENCIL_BYTES + PLAIN_VECTOR_BYTES));
         g.bench_function(BenchmarkId::new("limit_stencil_plain", n), |bch| {
             bch.iter(|| {
                 let f = |p: &[f64], y: &mut [f64], d| stencil_product(n, p, y, d);
@@ -253,17 +332,21 @@ fn bench_cg_limit(c: &mut Criterion) {
             })
         });
 
-        g.throughput(per_solve(CSR_USIZE_BYTES + PLAIN_VECTOR_BYTES));
+        g.throughput(per_solve(CSR_USIZE_BYTES + FUSED_VECTOR_BYTES));
         g.bench_function(BenchmarkId::new("rvf_csr_usize", n), |bch| {
             bch.iter(|| rvf_cg(&mut workspace, &csr, &b, &mut x, Par::Seq))
         });
-        g.throughput(per_solve(CSR32_BYTES + PLAIN_VECTOR_BYTES));
+        g.throughput(per_solve(CSR32_BYTES + FUSED_VECTOR_BYTES));
         g.bench_function(BenchmarkId::new("rvf_csr_u32", n), |bch| {
             bch.iter(|| rvf_cg(&mut workspace, &csr32, &b, &mut x, Par::Seq))
         });
         g.bench_function(BenchmarkId::new("rvf_csr_u32_rayon", n), |bch| {
             bch.iter(|| rvf_cg(&mut workspace, &csr32, &b, &mut x, Par::Rayon))
         });
+        g.bench_function(BenchmarkId::new("rvf_pipelined_csr_u32", n), |bch| {
+            bch.iter(|| rvf_pipelined_cg(&mut workspace, &csr32, &b, &mut x))
+        });
+        g.throughput(per_solve(CSR32_BYTES + PLAIN_VECTOR_BYTES));
         g.bench_function(BenchmarkId::new("limit_csr_u32_plain", n), |bch| {
             bch.iter(|| {
                 let f = |p: &[f64], y: &mut [f64], d| raw.product(p, y, d);

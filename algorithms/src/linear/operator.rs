@@ -177,10 +177,14 @@ macro_rules! forward_operator {
 forward_operator!(&A, Box<A>);
 
 /// Panics with a message naming the operator unless the shapes fit.
-/// The work of one row of an operator product in [`Par::reduce_blocks`]'s units: a product
-/// computes, so it goes parallel from the size of the compute-bound maps
-/// ([`PARALLEL_MAP_THRESHOLD`](rvf::parallel::PARALLEL_MAP_THRESHOLD) rows, 2¹⁹ / 8).
-pub(crate) const PRODUCT_WORK: usize = 8;
+/// The work of one row of a fused operator product in [`Par::reduce_blocks`]'s units: 1, so
+/// inside a solver the product goes parallel from the same size as the vector operations
+/// around it ([`PARALLEL_THRESHOLD`](rvf::parallel::PARALLEL_THRESHOLD)). A product alone
+/// gains from a second thread earlier (`apply_local` uses the map threshold, 8× lower), but
+/// in an iteration a parallel product between sequential vector passes was slower than all
+/// sequential (CG on 300² Poisson under `Par::Rayon`: 4.3 ms against 2.7 ms for 20
+/// iterations): the other core's half of `A·p` has to come back from its cache.
+pub(crate) const PRODUCT_WORK: usize = 1;
 
 /// The two passes of [`LinearOperator::apply_dot_local`]: the product, then the dot.
 pub(crate) fn apply_then_dot<S: Real, A: LinearOperator<S> + ?Sized>(
