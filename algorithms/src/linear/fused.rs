@@ -94,14 +94,6 @@ where
     X: RealVectorMut<Scalar = S> + ?Sized,
     R: RealVectorMut<Scalar = S> + ?Sized,
 {
-    // One element of the sweep; `p` is read before `x` and `r` are written, `u` (possibly
-    // `r`) before `r` is.
-    let step = |ui: S, pi: &mut S, wi: S, si: &mut S, xi: &mut S, ri: &mut S| {
-        *pi = ui + beta * *pi;
-        *si = wi + beta * *si;
-        *xi += alpha * *pi;
-        *ri += -alpha * *si;
-    };
     let u_local = u.map(|u| u.local());
     let views = (
         p.local_mut(),
@@ -127,17 +119,21 @@ where
             "pipelined CG update: local lengths differ"
         );
         let norm = |r: &[S]| reduce1_leaf(Local::Contiguous(r), &|v| v * v);
-        // Indexed loops over slices cut to one length: the bounds checks go, and the five or
-        // six streams vectorise (a five-deep chain of zips did not: 1.6× slower in cache).
+        // Indexed loops over slices cut to one length, so the bounds checks go, and α, β
+        // copied into the leaf: read through the closure's captures, they were reloaded
+        // after every store and the loop ran scalar (1.6× slower in cache).
         match u_local {
             None => {
                 let [rr] =
                     par.reduce_blocks(0..n, 1, (ps, ws, ss, xs, rs), |_, (p, w, s, x, r)| {
+                        let (alpha, beta) = (alpha, beta);
                         let m = r.len();
                         let (p, w, s, x) = (&mut p[..m], &w[..m], &mut s[..m], &mut x[..m]);
                         for i in 0..m {
                             let ri = r[i];
-                            step(ri, &mut p[i], w[i], &mut s[i], &mut x[i], &mut r[i]);
+                            step(
+                                alpha, beta, ri, &mut p[i], w[i], &mut s[i], &mut x[i], &mut r[i],
+                            );
                         }
                         [norm(r)]
                     });
@@ -146,10 +142,13 @@ where
             Some(Local::Contiguous(us)) => {
                 let data = (us, ps, ws, ss, xs, rs);
                 let [rr] = par.reduce_blocks(0..n, 1, data, |_, (u, p, w, s, x, r)| {
+                    let (alpha, beta) = (alpha, beta);
                     let m = r.len();
                     let (u, p, w, s, x) = (&u[..m], &mut p[..m], &w[..m], &mut s[..m], &mut x[..m]);
                     for i in 0..m {
-                        step(u[i], &mut p[i], w[i], &mut s[i], &mut x[i], &mut r[i]);
+                        step(
+                            alpha, beta, u[i], &mut p[i], w[i], &mut s[i], &mut x[i], &mut r[i],
+                        );
                     }
                     [norm(r)]
                 });
@@ -167,6 +166,17 @@ where
     par.axpy(x, alpha, &*p);
     par.axpy(r, -alpha, &*s);
     local_dot(par, r.local(), r.local())
+}
+
+/// One element of pipelined CG's sweep; `p` is read before `x` and `r` are written, `u`
+/// (possibly `r`'s old value) before `r` is.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn step<S: Real>(alpha: S, beta: S, u: S, p: &mut S, w: S, s: &mut S, x: &mut S, r: &mut S) {
+    *p = u + beta * *p;
+    *s = w + beta * *s;
+    *x += alpha * *p;
+    *r += -alpha * *s;
 }
 
 #[cfg(test)]
