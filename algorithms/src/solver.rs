@@ -22,6 +22,8 @@ pub enum Termination {
     StoppedByMonitor,
     /// An integrator reached the end of its time span.
     ReachedEnd,
+    /// An integrator stopped at a terminal event (the report lists it last).
+    TerminalEvent,
     /// Truncated CG followed a direction of non-positive curvature to the trust-region
     /// boundary.
     NegativeCurvature,

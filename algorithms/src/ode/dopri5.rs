@@ -3,8 +3,11 @@
 use core::ops::ControlFlow;
 
 use rvf::arena::{ArenaClone, MemoryArena};
+use rvf::ops::{kernels, Local, LocalMut};
 use rvf::{Par, Real, RealVector, RealVectorMut};
 
+use super::dense::Interpolant;
+use super::events::{Event, EventState};
 use super::fixed_step::{check_start, check_state};
 use super::report::{IntegrationReport, StepProgress};
 use super::system::OdeSystem;
@@ -31,6 +34,11 @@ pub struct Dopri5Params<S> {
     /// Sequential or rayon-parallel vector operations. The states are bitwise the same
     /// either way. Default [`Par::Seq`].
     pub par: Par,
+    /// Hand the monitor the 4th-order continuous extension of every step
+    /// ([`StepProgress::interpolate`], [`sample_at`](super::sample_at)): one more vector
+    /// (the previous state) and one copy per step. The steps are the same either way.
+    /// Default `false`; events turn it on.
+    pub dense_output: bool,
     /// Room for more parameters: write `..Default::default()`.
     pub non_exhaustive: NonExhaustive,
 }
@@ -44,14 +52,16 @@ impl<S: Real> Default for Dopri5Params<S> {
             max_step: None,
             max_steps: 100_000,
             par: Par::Seq,
+            dense_output: false,
             non_exhaustive: NonExhaustive::default(),
         }
     }
 }
 
-/// Stage vectors: k1…k7, the stage input (which ends as the new state), and a spare for the
-/// first step's size estimate.
-const WORK_VECTORS: usize = 9;
+/// Stage vectors: k1…k7, the stage input (which ends as the new state), a spare for the
+/// first step's size estimate, and for dense output and events the previous state and an
+/// interpolation buffer.
+const WORK_VECTORS: usize = 11;
 
 // The Dormand–Prince tableau.
 const C2: f64 = 1.0 / 5.0;
@@ -85,6 +95,14 @@ const E4: f64 = 71.0 / 1920.0;
 const E5: f64 = -17253.0 / 339200.0;
 const E6: f64 = 22.0 / 525.0;
 const E7: f64 = -1.0 / 40.0;
+// The continuous extension (Hairer, Nørsett and Wanner's dense output for DOPRI5, from
+// Shampine 1986): the θ⁴ coefficient of each stage.
+const D1: f64 = -12715105075.0 / 11282082432.0;
+const D3: f64 = 87487479700.0 / 32700410799.0;
+const D4: f64 = -10690763975.0 / 1880347072.0;
+const D5: f64 = 701980252875.0 / 199316789632.0;
+const D6: f64 = -1453857185.0 / 822651844.0;
+const D7: f64 = 69997945.0 / 29380423.0;
 
 /// Integrates `y' = f(t, y)` over `t_span` by Dormand–Prince 5(4), leaving `y` at the end
 /// time, in a fresh arena; see [`dopri5_in`] for a monitor that sees every step (and may stop
@@ -195,6 +213,96 @@ where
     V: RealVectorMut<Scalar = S> + ArenaClone + ?Sized,
     M: FnMut(&StepProgress<'_, S, V>) -> ControlFlow<()>,
 {
+    run(system, t_span, y, params, &[], arena, &mut monitor)
+}
+
+/// [`dopri5`] with events: zeros of functions `g(t, y)` located on the dense output of each
+/// step (see [`Event`]). Every occurrence is listed in the report's
+/// [`events`](IntegrationReport::events); a terminal one ends the run there
+/// ([`Termination::TerminalEvent`]), with `y` the state at the event.
+///
+/// ```
+/// use rvf_algorithms::ode::{dopri5_events, Direction, Dopri5Params, Event, FnSystem};
+/// use rvf_algorithms::Termination;
+/// // A ball dropped from 10 m: it reaches the ground at t = √(2·10/9.81).
+/// let fall = FnSystem::new(2, |_t: f64, y: &[f64], dy: &mut [f64]| {
+///     dy[0] = y[1];
+///     dy[1] = -9.81;
+/// });
+/// let ground = |_t: f64, y: &[f64]| y[0];
+/// let events = [Event::new(&ground).direction(Direction::Falling).terminal()];
+/// let mut y = vec![10.0, 0.0];
+/// let r = dopri5_events(&fall, (0.0, 10.0), &mut y, &Dopri5Params::default(), &events).unwrap();
+/// assert_eq!(r.termination, Termination::TerminalEvent);
+/// assert!((r.t - (20.0_f64 / 9.81).sqrt()).abs() < 1e-12);
+/// assert!(y[0].abs() < 1e-10 && y[1] < 0.0);
+/// ```
+///
+/// # Errors
+/// As [`dopri5`].
+pub fn dopri5_events<S, F, V>(
+    system: &F,
+    t_span: (S, S),
+    y: &mut V,
+    params: &Dopri5Params<S>,
+    events: &[Event<'_, S>],
+) -> Result<IntegrationReport<S>, SolverError>
+where
+    S: Real,
+    F: OdeSystem<S> + ?Sized,
+    V: RealVectorMut<Scalar = S> + ArenaClone + ?Sized,
+{
+    let arena = arena_for(WORK_VECTORS, y.local().len(), core::mem::size_of::<S>());
+    run(
+        system,
+        t_span,
+        y,
+        params,
+        events,
+        &arena,
+        &mut no_monitor!(),
+    )
+}
+
+/// [`dopri5_events`] in `arena`, with a monitor that sees every accepted step (the last one
+/// ending at a terminal event).
+///
+/// # Errors
+/// As [`dopri5`].
+pub fn dopri5_events_in<S, F, V, M>(
+    system: &F,
+    t_span: (S, S),
+    y: &mut V,
+    params: &Dopri5Params<S>,
+    events: &[Event<'_, S>],
+    arena: &MemoryArena,
+    mut monitor: M,
+) -> Result<IntegrationReport<S>, SolverError>
+where
+    S: Real,
+    F: OdeSystem<S> + ?Sized,
+    V: RealVectorMut<Scalar = S> + ArenaClone + ?Sized,
+    M: FnMut(&StepProgress<'_, S, V>) -> ControlFlow<()>,
+{
+    run(system, t_span, y, params, events, arena, &mut monitor)
+}
+
+/// The Dormand–Prince integration behind every entry point.
+fn run<S, F, V, M>(
+    system: &F,
+    t_span: (S, S),
+    y: &mut V,
+    params: &Dopri5Params<S>,
+    events: &[Event<'_, S>],
+    arena: &MemoryArena,
+    monitor: &mut M,
+) -> Result<IntegrationReport<S>, SolverError>
+where
+    S: Real,
+    F: OdeSystem<S> + ?Sized,
+    V: RealVectorMut<Scalar = S> + ArenaClone + ?Sized,
+    M: FnMut(&StepProgress<'_, S, V>) -> ControlFlow<()>,
+{
     check_start("dopri5", system.dimension(), y, t_span)?;
     non_negative("rel_tol", to_f64(params.rel_tol))?;
     non_negative("abs_tol", to_f64(params.abs_tol))?;
@@ -221,6 +329,18 @@ where
     let mut k1 = outer.clone_of(y)?;
     system.rhs_local(t, y.local(), k1.local_mut());
     report.evaluations += 1;
+    let mut event_state = EventState::start(events, t, y.local());
+    let dense = params.dense_output || !event_state.is_empty();
+    let mut y_old = if dense {
+        Some(outer.clone_of(y)?)
+    } else {
+        None
+    };
+    let mut scratch = if event_state.is_empty() {
+        None
+    } else {
+        Some(outer.clone_of(y)?)
+    };
 
     let mut h = match params.initial_step {
         Some(h) => h,
@@ -343,22 +463,58 @@ where
         if err <= S::one() {
             let t_start = t;
             t = if lands { t_end } else { t + h };
+            if let Some(old) = y_old.as_mut() {
+                par.copy(old, &*y);
+            }
             par.copy(y, &stage);
-            par.copy(&mut k1, &k7);
             report.steps += 1;
             report.t = t;
             check_state(par, y, report.steps, t_start)?;
+            let step = y_old.as_ref().map(|old| Dopri5Step {
+                t0: t_start,
+                end: t,
+                h,
+                y0: old.local(),
+                y1: stage.local(),
+                k: [
+                    k1.local(),
+                    k3.local(),
+                    k4.local(),
+                    k5.local(),
+                    k6.local(),
+                    k7.local(),
+                ],
+            });
+            let mut stop = false;
+            if let (Some(step), Some(scratch)) = (step.as_ref(), scratch.as_mut()) {
+                let found = event_state.check(step, scratch);
+                report.events.extend(found.hits);
+                if let Some(at) = found.terminal_at {
+                    // The state at the event is in the scratch vector.
+                    par.copy(y, &*scratch);
+                    t = at;
+                    report.t = at;
+                    report.termination = Termination::TerminalEvent;
+                    stop = true;
+                }
+            }
+            let step = step.map(|s| Dopri5Step { end: t, ..s });
             let progress = StepProgress {
                 step: report.steps,
                 t,
-                h,
+                h: t - t_start,
                 y: &*y,
                 velocity: None,
+                dense: step.as_ref().map(|s| s as &dyn Interpolant<S>),
             };
             if monitor(&progress).is_break() {
                 report.termination = Termination::StoppedByMonitor;
                 return Ok(report);
             }
+            if stop {
+                return Ok(report);
+            }
+            par.copy(&mut k1, &k7);
             let grow = if last_rejected { S::one() } else { f(5.0) };
             let fac = if err == S::zero() {
                 grow
@@ -382,4 +538,46 @@ where
         }
     }
     Ok(report)
+}
+
+/// One accepted step's continuous extension: from the states at both ends and the stages
+/// `k1, k3 … k7` (Hairer–Nørsett–Wanner's `CONTD5`), 4th order, exact at both ends.
+#[derive(Clone, Copy)]
+struct Dopri5Step<'a, S> {
+    t0: S,
+    /// Where the step's usable part ends: its end, or a terminal event inside it.
+    end: S,
+    h: S,
+    y0: Local<'a, S>,
+    y1: Local<'a, S>,
+    k: [Local<'a, S>; 6],
+}
+
+impl<S: Real> Interpolant<S> for Dopri5Step<'_, S> {
+    fn interval(&self) -> (S, S) {
+        (self.t0, self.end)
+    }
+
+    fn interpolate_local(&self, t: S, out: LocalMut<'_, S>) {
+        let f = S::from_f64_lossy;
+        let h = self.h;
+        if t == self.t0 {
+            return kernels::zip_mut(out, self.y0, |o, v| *o = v);
+        }
+        if t == self.t0 + h {
+            return kernels::zip_mut(out, self.y1, |o, v| *o = v);
+        }
+        let theta = (t - self.t0) / h;
+        let theta1 = S::one() - theta;
+        let [k1, k3, k4, k5, k6, k7] = self.k;
+        let inputs = [self.y0, self.y1, k1, k3, k4, k5, k6, k7];
+        kernels::zip_many_mut(out, inputs, |o, [y0, y1, k1, k3, k4, k5, k6, k7]| {
+            let ydiff = y1 - y0;
+            let bspl = h * k1 - ydiff;
+            let c4 = ydiff - h * k7 - bspl;
+            let c5 =
+                h * (f(D1) * k1 + f(D3) * k3 + f(D4) * k4 + f(D5) * k5 + f(D6) * k6 + f(D7) * k7);
+            *o = y0 + theta * (ydiff + theta1 * (bspl + theta * (c4 + theta1 * c5)));
+        });
+    }
 }

@@ -160,6 +160,7 @@ where
             h,
             y: &*y,
             velocity: velocity.as_deref(),
+            dense: None,
         };
         if monitor(&progress).is_break() {
             report.termination = Termination::StoppedByMonitor;

@@ -5,7 +5,7 @@
 //! | --- | --- | --- | --- |
 //! | [`explicit_euler`] | 1 | fixed | teaching, very cheap right-hand sides |
 //! | [`rk4`] | 4 | fixed | smooth non-stiff problems with a known step |
-//! | [`dopri5`] | 5(4) | adaptive | non-stiff problems to a tolerance |
+//! | [`dopri5`] | 5(4), dense output of order 4, events | adaptive | non-stiff problems to a tolerance |
 //! | [`velocity_verlet`] | 2, symplectic | fixed | mechanics `x'' = a(t, x)`, long runs |
 //! | [`linear_implicit`] | 1 or 2 | fixed | stiff linear `y' = −A·y + g(t)`, `A` SPD |
 //!
@@ -14,8 +14,10 @@
 //! ([`StepProgress`]) and may stop the run; [`Workspace`](crate::Workspace) has a method for
 //! each.
 
+mod dense;
 mod dopri5;
 mod euler;
+mod events;
 mod fixed_step;
 mod implicit;
 mod report;
@@ -23,8 +25,10 @@ mod rk4;
 mod system;
 mod verlet;
 
-pub use dopri5::{dopri5, dopri5_in, Dopri5Params};
+pub use dense::{sample_at, Interpolant};
+pub use dopri5::{dopri5, dopri5_events, dopri5_events_in, dopri5_in, Dopri5Params};
 pub use euler::{explicit_euler, explicit_euler_in};
+pub use events::{Direction, Event, EventHit, EVENT_SUBINTERVALS};
 pub use fixed_step::FixedStepParams;
 pub use implicit::{
     linear_implicit, linear_implicit_in, Forcing, ImplicitParams, ImplicitScheme, ShiftedOperator,

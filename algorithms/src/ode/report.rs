@@ -1,10 +1,12 @@
 //! What the integrators report: [`StepProgress`] to monitors after every step,
 //! [`IntegrationReport`] at the end.
 
+use super::dense::Interpolant;
+use super::events::EventHit;
 use crate::solver::Termination;
 
 /// What an integrator's monitor sees after each accepted step.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 #[non_exhaustive]
 pub struct StepProgress<'a, S, V: ?Sized> {
     /// Accepted steps so far (1-based: the step just taken).
@@ -18,13 +20,32 @@ pub struct StepProgress<'a, S, V: ?Sized> {
     /// The velocities at `t`, for [`velocity_verlet`](super::velocity_verlet); `None` for
     /// first-order methods.
     pub velocity: Option<&'a V>,
+    /// The continuous extension of the step just taken, for methods with dense output (see
+    /// [`interpolate`](Self::interpolate)); `None` otherwise.
+    pub dense: Option<&'a dyn Interpolant<S>>,
+}
+
+impl<S: core::fmt::Debug, V: core::fmt::Debug + ?Sized> core::fmt::Debug
+    for StepProgress<'_, S, V>
+{
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("StepProgress")
+            .field("step", &self.step)
+            .field("t", &self.t)
+            .field("h", &self.h)
+            .field("y", &self.y)
+            .field("velocity", &self.velocity)
+            .field("dense", &self.dense.map(|_| "…"))
+            .finish()
+    }
 }
 
 /// Counts from an integration that did not fail.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct IntegrationReport<S> {
-    /// How it ended: [`Termination::ReachedEnd`], or [`Termination::StoppedByMonitor`].
+    /// How it ended: [`Termination::ReachedEnd`], [`Termination::StoppedByMonitor`], or
+    /// [`Termination::TerminalEvent`].
     pub termination: Termination,
     /// Time reached.
     pub t: S,
@@ -36,6 +57,8 @@ pub struct IntegrationReport<S> {
     pub evaluations: usize,
     /// Linear-solver iterations in total (implicit methods only).
     pub linear_iterations: usize,
+    /// The events that occurred, in time order (methods with events only; empty otherwise).
+    pub events: Vec<EventHit<S>>,
 }
 
 impl<S> IntegrationReport<S> {
@@ -47,6 +70,7 @@ impl<S> IntegrationReport<S> {
             rejected: 0,
             evaluations: 0,
             linear_iterations: 0,
+            events: Vec::new(),
         }
     }
 }
