@@ -202,7 +202,7 @@ fn a_bouncing_ball_restarted_after_each_terminal_event_bounces_on_time() {
         assert!(y[0].abs() < 1e-9 && y[1] < 0.0);
         // Restart with the velocity reversed and damped.
         t = r.t;
-        y[1] = -e * y[1];
+        y[1] *= -e;
         exact += 2.0 * e.powi(bounce + 1) * g * t1 / g;
     }
 }
