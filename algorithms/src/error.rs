@@ -109,6 +109,14 @@ pub enum SolverError {
         /// The pivot's value (0 for a missing diagonal entry).
         pivot: f64,
     },
+    /// An implicit integrator's Newton iteration did not converge even at the smallest step
+    /// size the time resolution allows (a wrong Jacobian, or a singularity of the problem).
+    NewtonFailed {
+        /// Time reached.
+        t: f64,
+        /// The step size of the last attempt.
+        h: f64,
+    },
     /// The arena could not hold the solver's vectors.
     Arena(ArenaError),
 }
@@ -173,6 +181,11 @@ impl fmt::Display for SolverError {
                 f,
                 "{method}: unusable pivot {pivot:e} in row {row} (a diagonal shift, or another \
                  preconditioner, may help)"
+            ),
+            SolverError::NewtonFailed { t, h } => write!(
+                f,
+                "Newton's iteration failed at t = {t} with the smallest step h = {h:e} (is the \
+                 Jacobian right? does the solution blow up?)"
             ),
             SolverError::Arena(e) => write!(f, "arena: {e}"),
         }

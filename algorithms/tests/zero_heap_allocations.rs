@@ -188,6 +188,7 @@ mod integrators {
         dopri5_in, explicit_euler_in, linear_implicit_in, rk4_in, velocity_verlet_in, Dopri5Params,
         FixedStepParams, FnSecondOrder, FnSystem, ImplicitParams, ImplicitScheme,
     };
+    use std::ops::ControlFlow;
 
     fn system() -> FnSystem<impl Fn(f64, &[f64], &mut [f64])> {
         FnSystem::new(64, |_t: f64, y: &[f64], dy: &mut [f64]| {
@@ -262,6 +263,54 @@ mod integrators {
         })
         .unwrap();
         record.assert_flat("dopri5", 50);
+        // With dense output, sampled at 1000 times.
+        let dense = Dopri5Params {
+            dense_output: true,
+            ..params
+        };
+        let times: Vec<f64> = (0..1000).map(|k| k as f64 * 0.01).collect();
+        let mut buffer = vec![0.0; 64];
+        let mut y = vec![1.0; 64];
+        let mut record = Record::new();
+        let mut sampler =
+            rvf_algorithms::ode::sample_at(&times, &mut buffer, |_, _| ControlFlow::Continue(()));
+        dopri5_in(&system(), (0.0, 10.0), &mut y, &dense, &arena, |p| {
+            sampler(p)?;
+            record.note()
+        })
+        .unwrap();
+        record.assert_flat("dopri5 with dense output", 50);
+    }
+
+    /// BDF steps, Newton iterations, Jacobian updates (analytic and differenced) and LU
+    /// factorisations allocate nothing once set up.
+    #[cfg(feature = "faer")]
+    #[test]
+    fn bdf_allocates_nothing_per_step() {
+        use rvf_algorithms::ode::{bdf_in, BdfParams, Robertson, VanDerPol};
+        let arena = MemoryArena::new(0);
+        let params = BdfParams::default();
+        let mut record = Record::new();
+        let mut y = Robertson::initial_state::<f64>().to_vec();
+        let r = bdf_in(&Robertson, (0.0, 1e5), &mut y, &params, &arena, |_| {
+            record.note()
+        })
+        .unwrap();
+        record.assert_flat("bdf (analytic Jacobian)", 100);
+        assert!(r.lu_decompositions > 10 && r.jacobian_evaluations > 2);
+        // The same problem through a closure: the Jacobian is differenced.
+        let vdp = VanDerPol { mu: 1000.0 };
+        let differenced = FnSystem::new(2, |t: f64, y: &[f64], dy: &mut [f64]| {
+            rvf_algorithms::ode::OdeSystem::rhs(&vdp, t, y, dy)
+        });
+        let mut y = VanDerPol::<f64>::initial_state().to_vec();
+        let mut record = Record::new();
+        let r = bdf_in(&differenced, (0.0, 2.0), &mut y, &params, &arena, |_| {
+            record.note()
+        })
+        .unwrap();
+        record.assert_flat("bdf (differenced Jacobian)", 100);
+        assert!(r.jacobian_evaluations > 2, "{}", r.jacobian_evaluations);
     }
 }
 

@@ -18,6 +18,8 @@ mod cg;
 mod chebyshev;
 mod convection_diffusion;
 mod csr;
+#[cfg(feature = "faer")]
+pub(crate) mod dense_lu;
 #[cfg(feature = "mpi")]
 mod distributed;
 mod fused;
@@ -48,6 +50,8 @@ pub use chebyshev::Chebyshev;
 pub use convection_diffusion::convection_diffusion_2d_csr;
 pub use convection_diffusion::ConvectionDiffusion2d;
 pub use csr::CsrMatrix32;
+#[cfg(feature = "faer")]
+pub use dense_lu::LuScalar;
 #[cfg(feature = "mpi")]
 pub use distributed::DistributedPoisson2d;
 pub use gmres::{fgmres, fgmres_in, gmres, gmres_in, pgmres, pgmres_in, GmresParams};

@@ -9,6 +9,7 @@ use rvf::{Par, Real, RealVector, RealVectorMut};
 use super::dense::Interpolant;
 use super::events::{Event, EventState};
 use super::fixed_step::{check_start, check_state};
+use super::initial_step::initial_step;
 use super::report::{IntegrationReport, StepProgress};
 use super::system::OdeSystem;
 use crate::error::to_f64;
@@ -345,38 +346,9 @@ where
     let mut h = match params.initial_step {
         Some(h) => h,
         None => {
-            let scope = outer.create_scope();
-            let mut w = scope.clone_of(y)?;
-            // d0 = ‖y0‖, d1 = ‖f0‖ in the error norm.
-            par.zip(&mut w, (&*y,), |wi, [yi]| {
-                *wi = yi / (atol + rtol * yi.abs())
-            });
-            let d0 = par.l2norm(&w) * n_inv_sqrt;
-            par.zip(&mut w, (&*y, &k1), |wi, [yi, fi]| {
-                *wi = fi / (atol + rtol * yi.abs())
-            });
-            let d1 = par.l2norm(&w) * n_inv_sqrt;
-            let h0 = if d0 < f(1e-5) || d1 < f(1e-5) {
-                f(1e-6)
-            } else {
-                f(0.01) * d0 / d1
-            };
-            let mut y1 = scope.clone_of(y)?;
-            par.axpy(&mut y1, h0, &k1);
-            let mut f1 = scope.clone_of(y)?;
-            system.rhs_local(t + h0, y1.local(), f1.local_mut());
-            report.evaluations += 1;
-            par.zip(&mut w, (&*y, &k1, &f1), |wi, [yi, f0, f1]| {
-                *wi = (f1 - f0) / (atol + rtol * yi.abs())
-            });
-            let d2 = par.l2norm(&w) * n_inv_sqrt / h0;
-            let m = d1.max(d2);
-            let h1 = if m <= f(1e-15) {
-                (h0 * f(1e-3)).max(f(1e-6))
-            } else {
-                (f(0.01) / m).powf(f(0.2))
-            };
-            (f(100.0) * h0).min(h1)
+            let (h, evaluations) = initial_step(&outer, system, t, &*y, &k1, 4, rtol, atol, par)?;
+            report.evaluations += evaluations;
+            h
         }
     };
     if let Some(hmax) = params.max_step {

@@ -6,6 +6,7 @@
 //! | [`explicit_euler`] | 1 | fixed | teaching, very cheap right-hand sides |
 //! | [`rk4`] | 4 | fixed | smooth non-stiff problems with a known step |
 //! | [`dopri5`] | 5(4), dense output of order 4, events | adaptive | non-stiff problems to a tolerance |
+//! | `bdf` (feature `faer`) | 1–5, variable, dense output, events | adaptive | stiff systems, dense Jacobian (given or differenced) |
 //! | [`velocity_verlet`] | 2, symplectic | fixed | mechanics `x'' = a(t, x)`, long runs |
 //! | [`linear_implicit`] | 1 or 2 | fixed | stiff linear `y' = −A·y + g(t)`, `A` SPD |
 //!
@@ -14,17 +15,25 @@
 //! ([`StepProgress`]) and may stop the run; [`Workspace`](crate::Workspace) has a method for
 //! each.
 
+#[cfg(feature = "faer")]
+mod bdf;
 mod dense;
 mod dopri5;
 mod euler;
 mod events;
 mod fixed_step;
 mod implicit;
+mod initial_step;
+#[cfg(feature = "faer")]
+mod newton;
+mod problems;
 mod report;
 mod rk4;
 mod system;
 mod verlet;
 
+#[cfg(feature = "faer")]
+pub use bdf::{bdf, bdf_events_in, bdf_in, BdfParams};
 pub use dense::{sample_at, Interpolant};
 pub use dopri5::{dopri5, dopri5_events, dopri5_events_in, dopri5_in, Dopri5Params};
 pub use euler::{explicit_euler, explicit_euler_in};
@@ -33,6 +42,9 @@ pub use fixed_step::FixedStepParams;
 pub use implicit::{
     linear_implicit, linear_implicit_in, Forcing, ImplicitParams, ImplicitScheme, ShiftedOperator,
 };
+#[cfg(feature = "faer")]
+pub use newton::finite_difference_jacobian;
+pub use problems::{Hires, Robertson, VanDerPol};
 pub use report::{IntegrationReport, StepProgress};
 pub use rk4::{rk4, rk4_in};
 pub use system::{FirstOrderForm, FnSecondOrder, FnSystem, OdeSystem, SecondOrderSystem};

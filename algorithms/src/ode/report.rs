@@ -57,6 +57,13 @@ pub struct IntegrationReport<S> {
     pub evaluations: usize,
     /// Linear-solver iterations in total (implicit methods only).
     pub linear_iterations: usize,
+    /// Jacobian evaluations (implicit methods only; a differenced Jacobian costs `n`
+    /// right-hand-side evaluations more, counted in `evaluations`).
+    pub jacobian_evaluations: usize,
+    /// LU factorisations of the Newton matrix (implicit methods only).
+    pub lu_decompositions: usize,
+    /// Newton iterations (implicit methods only).
+    pub newton_iterations: usize,
     /// The events that occurred, in time order (methods with events only; empty otherwise).
     pub events: Vec<EventHit<S>>,
 }
@@ -70,6 +77,9 @@ impl<S> IntegrationReport<S> {
             rejected: 0,
             evaluations: 0,
             linear_iterations: 0,
+            jacobian_evaluations: 0,
+            lu_decompositions: 0,
+            newton_iterations: 0,
             events: Vec::new(),
         }
     }

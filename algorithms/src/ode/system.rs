@@ -44,6 +44,15 @@ pub trait OdeSystem<S: Real> {
     fn rhs_local(&self, t: S, y: Local<'_, S>, mut dydt: LocalMut<'_, S>) {
         y.with_slice(|ys| dydt.with_slice_mut(|ds| self.rhs(t, ys, ds)));
     }
+
+    /// Writes the Jacobian `∂f/∂y` at `(t, y)` into `jac`, row-major (`jac[i·n + j] =
+    /// ∂fᵢ/∂yⱼ`, `n` the dimension), and returns `true`; or returns `false` (the default) when
+    /// the system has no analytic Jacobian, and the implicit integrators difference
+    /// [`rhs`](Self::rhs) instead (`n` evaluations per Jacobian).
+    fn jacobian(&self, t: S, y: &[S], jac: &mut [S]) -> bool {
+        let _ = (t, y, jac);
+        false
+    }
 }
 
 /// A second-order system `x'' = a(t, x)` (forces that depend on positions only), the form
@@ -73,6 +82,9 @@ macro_rules! forward_systems {
             }
             fn rhs_local(&self, t: S, y: Local<'_, S>, dydt: LocalMut<'_, S>) {
                 (**self).rhs_local(t, y, dydt)
+            }
+            fn jacobian(&self, t: S, y: &[S], jac: &mut [S]) -> bool {
+                (**self).jacobian(t, y, jac)
             }
         }
 

@@ -11,6 +11,9 @@ use crate::arena::observer::AllocationEvent;
 use crate::arena::policy::MAX_ALIGN;
 use crate::arena::ArenaError;
 
+/// Hole-log entries reserved when a chunk is added (see `bump_into_next_chunk`).
+const HOLES_RESERVED: usize = 32;
+
 impl MemoryArena {
     /// Allocates on behalf of the scope at `depth` (0: the arena itself).
     #[inline]
@@ -170,7 +173,12 @@ impl MemoryArena {
                     .ok_or(ArenaError::SystemAllocationFailed {
                         chunk_bytes: chunk.capacity(),
                     })?;
-                (chunks.push(chunk), pad)
+                let index = chunks.push(chunk);
+                // Vectors released in order while the cursor sits in a later chunk are logged
+                // as holes (a scope's vectors that straddle two chunks, say, at every step of a
+                // solver): room for them now, on this cold path, keeps those steps off the heap.
+                self.log.reserve_holes(HOLES_RESERVED);
+                (index, pad)
             }
         };
         // The innermost checkpoint lies in an earlier chunk: all of this one is the scope's.

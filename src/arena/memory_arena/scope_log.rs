@@ -38,6 +38,11 @@ impl ScopeLog {
         self.hole_count.get()
     }
 
+    /// Makes room for `additional` more holes, so logging them does not touch the heap.
+    pub(super) fn reserve_holes(&self, additional: usize) {
+        self.holes.borrow_mut().reserve(additional);
+    }
+
     /// Logs a hole of `bytes` at `position`.
     pub(super) fn record_hole(&self, position: Position, bytes: usize) {
         self.holes.borrow_mut().push(Hole { position, bytes });

@@ -1,0 +1,187 @@
+//! Standard stiff test problems (Hairer–Wanner's test set), with analytic Jacobians.
+
+use rvf::Real;
+
+use super::system::OdeSystem;
+
+/// Robertson's chemical kinetics: three species, rate constants 0.04, 3·10⁷ and 10⁴, from
+/// `y = (1, 0, 0)`. Very stiff; `y₁ + y₂ + y₃ = 1` for all time.
+///
+/// ```
+/// use rvf_algorithms::ode::{OdeSystem, Robertson};
+/// let mut dy = [0.0; 3];
+/// Robertson.rhs(0.0, &Robertson::initial_state(), &mut dy);
+/// assert_eq!(dy, [-0.04, 0.04, 0.0]);
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Robertson;
+
+impl Robertson {
+    /// `(1, 0, 0)`.
+    pub fn initial_state<S: Real>() -> [S; 3] {
+        [S::one(), S::zero(), S::zero()]
+    }
+}
+
+impl<S: Real> OdeSystem<S> for Robertson {
+    fn dimension(&self) -> usize {
+        3
+    }
+    fn rhs(&self, _t: S, y: &[S], dy: &mut [S]) {
+        let f = S::from_f64_lossy;
+        let (a, b, c) = (f(0.04), f(1e4), f(3e7));
+        dy[0] = -a * y[0] + b * y[1] * y[2];
+        dy[2] = c * y[1] * y[1];
+        dy[1] = -dy[0] - dy[2];
+    }
+    fn jacobian(&self, _t: S, y: &[S], j: &mut [S]) -> bool {
+        let f = S::from_f64_lossy;
+        let (a, b, c) = (f(0.04), f(1e4), f(3e7));
+        let two = f(2.0);
+        j.copy_from_slice(&[
+            -a,
+            b * y[2],
+            b * y[1],
+            a,
+            -b * y[2] - two * c * y[1],
+            -b * y[1],
+            S::zero(),
+            two * c * y[1],
+            S::zero(),
+        ]);
+        true
+    }
+}
+
+/// The Van der Pol oscillator in the stiff test set's scaling: `y₁' = y₂`,
+/// `y₂' = μ²·((1 − y₁²)·y₂ − y₁)` (time in units of `μ`, `ε = 1/μ²`), from `(2, −2/3)`.
+/// With `μ = 1000` (`ε = 10⁻⁶`) over `[0, 2]` it is the test set's VDPOL: slow drifts
+/// between jumps on a time scale of `1/μ²`.
+#[derive(Debug, Clone, Copy)]
+pub struct VanDerPol<S> {
+    /// The stiffness parameter.
+    pub mu: S,
+}
+
+impl<S: Real> VanDerPol<S> {
+    /// `(2, −2/3)`.
+    pub fn initial_state() -> [S; 2] {
+        let f = S::from_f64_lossy;
+        [f(2.0), f(-2.0) / f(3.0)]
+    }
+}
+
+impl<S: Real> OdeSystem<S> for VanDerPol<S> {
+    fn dimension(&self) -> usize {
+        2
+    }
+    fn rhs(&self, _t: S, y: &[S], dy: &mut [S]) {
+        dy[0] = y[1];
+        dy[1] = self.mu * self.mu * ((S::one() - y[0] * y[0]) * y[1] - y[0]);
+    }
+    fn jacobian(&self, _t: S, y: &[S], j: &mut [S]) -> bool {
+        let two = S::from_f64_lossy(2.0);
+        let m2 = self.mu * self.mu;
+        j.copy_from_slice(&[
+            S::zero(),
+            S::one(),
+            m2 * (-two * y[0] * y[1] - S::one()),
+            m2 * (S::one() - y[0] * y[0]),
+        ]);
+        true
+    }
+}
+
+/// HIRES: the "high irradiance responses" of photomorphogenesis (Schäfer 1975), eight
+/// species, integrated over `[0, 321.8122]` in the test set.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Hires;
+
+impl Hires {
+    /// The test set's end time.
+    pub const END: f64 = 321.8122;
+
+    /// `(1, 0, 0, 0, 0, 0, 0, 0.0057)`.
+    pub fn initial_state<S: Real>() -> [S; 8] {
+        let mut y = [S::zero(); 8];
+        y[0] = S::one();
+        y[7] = S::from_f64_lossy(0.0057);
+        y
+    }
+}
+
+impl<S: Real> OdeSystem<S> for Hires {
+    fn dimension(&self) -> usize {
+        8
+    }
+    fn rhs(&self, _t: S, y: &[S], dy: &mut [S]) {
+        let f = S::from_f64_lossy;
+        let r = f(280.0) * y[5] * y[7];
+        dy[0] = f(-1.71) * y[0] + f(0.43) * y[1] + f(8.32) * y[2] + f(0.0007);
+        dy[1] = f(1.71) * y[0] - f(8.75) * y[1];
+        dy[2] = f(-10.03) * y[2] + f(0.43) * y[3] + f(0.035) * y[4];
+        dy[3] = f(8.32) * y[1] + f(1.71) * y[2] - f(1.12) * y[3];
+        dy[4] = f(-1.745) * y[4] + f(0.43) * y[5] + f(0.43) * y[6];
+        dy[5] = -r + f(0.69) * y[3] + f(1.71) * y[4] - f(0.43) * y[5] + f(0.69) * y[6];
+        dy[6] = r - f(1.81) * y[6];
+        dy[7] = -r + f(1.81) * y[6];
+    }
+    fn jacobian(&self, _t: S, y: &[S], j: &mut [S]) -> bool {
+        let f = S::from_f64_lossy;
+        j.fill(S::zero());
+        let mut set = |i: usize, k: usize, v: f64| j[i * 8 + k] = f(v);
+        set(0, 0, -1.71);
+        set(0, 1, 0.43);
+        set(0, 2, 8.32);
+        set(1, 0, 1.71);
+        set(1, 1, -8.75);
+        set(2, 2, -10.03);
+        set(2, 3, 0.43);
+        set(2, 4, 0.035);
+        set(3, 1, 8.32);
+        set(3, 2, 1.71);
+        set(3, 3, -1.12);
+        set(4, 4, -1.745);
+        set(4, 5, 0.43);
+        set(4, 6, 0.43);
+        set(5, 3, 0.69);
+        set(5, 4, 1.71);
+        set(5, 6, 0.69);
+        set(6, 6, -1.81);
+        set(7, 6, 1.81);
+        let (d6, d8) = (f(280.0) * y[7], f(280.0) * y[5]);
+        j[5 * 8 + 5] = -d6 - f(0.43);
+        j[5 * 8 + 7] = -d8;
+        j[6 * 8 + 5] = d6;
+        j[6 * 8 + 7] = d8;
+        j[7 * 8 + 5] = -d6;
+        j[7 * 8 + 7] = -d8;
+        true
+    }
+}
+
+#[cfg(all(test, feature = "faer"))]
+mod tests {
+    use super::*;
+    use crate::ode::finite_difference_jacobian;
+
+    /// Each analytic Jacobian agrees with differences of its right-hand side.
+    #[test]
+    fn analytic_jacobians_match_differences() {
+        fn check<F: OdeSystem<f64>>(system: &F, y: &[f64]) {
+            let n = y.len();
+            let mut analytic = vec![0.0; n * n];
+            assert!(system.jacobian(0.0, y, &mut analytic));
+            let differenced = finite_difference_jacobian(system, 0.0, y);
+            for (k, (a, d)) in analytic.iter().zip(&differenced).enumerate() {
+                assert!(
+                    (a - d).abs() <= 1e-5 * (1.0 + a.abs()),
+                    "entry {k}: {a} vs {d}"
+                );
+            }
+        }
+        check(&Robertson, &[0.7, 2e-5, 0.3]);
+        check(&VanDerPol { mu: 1000.0 }, &[1.5, -0.3]);
+        check(&Hires, &[0.5, 0.1, 0.02, 0.3, 0.05, 0.4, 0.2, 0.004]);
+    }
+}
