@@ -4,13 +4,20 @@
 //! - `rk4`: 1000 fixed steps to t = 1 by rvf's `rk4` (arena stages), a hand-written RK4 loop
 //!   over preallocated `Vec`s (the limit), and `ode_solvers::Rk4` on a `DVector`;
 //! - `dopri5`: t = 0 … 10 at rtol 1e-6, atol 1e-9 by rvf's `dopri5` and `ode_solvers::Dopri5`
-//!   (sparse output: the end state only); the step counts are printed, so equal work is seen.
+//!   (sparse output: the end state only); the step counts are printed, so equal work is seen;
+//!   and rvf's with its continuous extension sampled at 10 000 times (the same steps);
+//! - `bdf`: Robertson to t = 10¹¹ and HIRES at rtol 1e-6, time per solve.
 
 use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use rvf_algorithms::ode::{Dopri5Params, FixedStepParams, FnSystem};
+use std::ops::ControlFlow;
+
+use rvf_algorithms::ode::{
+    dopri5_in, sample_at, BdfParams, Dopri5Params, FixedStepParams, FnSystem, Hires, OdeSystem,
+    Robertson,
+};
 use rvf_algorithms::Workspace;
 
 const N: usize = 2000;
@@ -173,6 +180,33 @@ fn bench_dopri5(c: &mut Criterion) {
             black_box(y)
         })
     });
+    // The same steps with the continuous extension sampled at 10 000 output times.
+    let dense = Dopri5Params {
+        dense_output: true,
+        ..params
+    };
+    let times: Vec<f64> = (1..=10_000).map(|k| k as f64 * 1e-3).collect();
+    let mut buffer = vec![0.0; N];
+    group.bench_function("rvf_dense_10000_outputs", |bench| {
+        bench.iter(|| {
+            let mut y = start();
+            let mut sum = 0.0;
+            let monitor = sample_at(&times, &mut buffer, |_, v: &Vec<f64>| {
+                sum += v[0];
+                ControlFlow::Continue(())
+            });
+            dopri5_in(
+                &system,
+                (0.0, 10.0),
+                &mut y,
+                &dense,
+                workspace.arena(),
+                monitor,
+            )
+            .unwrap();
+            black_box((y, sum))
+        })
+    });
     group.bench_function("ode_solvers", |bench| {
         bench.iter(|| {
             let mut s = ode_solvers::Dopri5::new(
@@ -191,5 +225,43 @@ fn bench_dopri5(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_rk4, bench_dopri5);
+/// BDF on the stiff test problems: time per solve, with the statistics printed (SciPy's BDF
+/// takes the same steps: `scripts/compare_scipy_stiff.py`).
+fn bench_bdf(c: &mut Criterion) {
+    let mut group = c.benchmark_group("ode/bdf");
+    group.sample_size(30);
+    group.warm_up_time(Duration::from_millis(300));
+    group.measurement_time(Duration::from_secs(2));
+    let params = BdfParams {
+        rel_tol: 1e-6,
+        abs_tol: 1e-10,
+        ..Default::default()
+    };
+    let mut workspace = Workspace::new();
+    let robertson = Robertson::initial_state::<f64>();
+    let hires = Hires::initial_state::<f64>();
+    type Problem<'a> = (&'a str, &'a dyn OdeSystem<f64>, &'a [f64], f64);
+    let problems: [Problem<'_>; 2] = [
+        ("robertson_to_1e11", &Robertson, &robertson, 1e11),
+        ("hires", &Hires, &hires, Hires::END),
+    ];
+    for (name, system, y0, t1) in problems {
+        let mut y = y0.to_vec();
+        let r = workspace.bdf(&system, (0.0, t1), &mut y, &params).unwrap();
+        println!(
+            "bdf {name}: {} steps, {} f, {} J, {} LU",
+            r.steps, r.evaluations, r.jacobian_evaluations, r.lu_decompositions
+        );
+        group.bench_function(name, |bench| {
+            bench.iter(|| {
+                let mut y = y0.to_vec();
+                workspace.bdf(&system, (0.0, t1), &mut y, &params).unwrap();
+                black_box(y)
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_rk4, bench_dopri5, bench_bdf);
 criterion_main!(benches);

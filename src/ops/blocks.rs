@@ -9,7 +9,7 @@
 //! same fixed tree, so a leaf that returns
 //! [`reduce2_leaf`](super::kernels::reduce2_leaf) of its block gives exactly what
 //! [`inner_product`](super::RealVector::inner_product) gives. A block is
-//! [`BLOCK`](super::kernels::BLOCK) elements (32 KiB of `f64`): what a leaf has just written
+//! [`BLOCK`] elements (32 KiB of `f64`): what a leaf has just written
 //! it reads back from cache, so the fused reduction costs no memory traffic.
 //! [`Par::reduce_blocks`](crate::Par::reduce_blocks) runs the same tree on rayon's threads.
 //!
@@ -105,7 +105,7 @@ pub(crate) fn add<S: Real, const K: usize>(a: [S; K], b: [S; K]) -> [S; K] {
 }
 
 /// Calls `leaf(block, data_of_block)` on the fixed reduction blocks of `range` (blocks of
-/// [`BLOCK`](super::kernels::BLOCK) elements counted from `range.start`, the last one
+/// [`BLOCK`] elements counted from `range.start`, the last one
 /// shorter), left to right, with `data` cut at the same points, and sums the `K` results of
 /// the leaves in the fixed binary tree of the vector reductions. `data` must hold
 /// `range.len()` elements; an empty range makes one call with an empty block.

@@ -221,7 +221,10 @@ impl<'a, S: Real, O: Index, I: Index> CsrView<'a, S, O, I> {
 }
 
 /// A sparse matrix in compressed sparse row form with 32-bit column indices: the CSR operator
-/// that moves the fewest bytes per product (see the [module docs](self)).
+/// that moves the fewest bytes per product. A product reads a value and a column index per
+/// nonzero; with `u32` indices that is 12 bytes where nalgebra-sparse's `usize` indices make
+/// it 16, so the same product moves a quarter fewer bytes. Every CSR type shares one product
+/// kernel (terms added in storage order: the same bits for the same matrix, for every `Par`).
 ///
 /// Build it from its parts, or convert a nalgebra-sparse `CsrMatrix` once (feature `sparse`).
 /// It is a [`LinearOperator`] with row-block parallel products under `Par::Rayon` and a

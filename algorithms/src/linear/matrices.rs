@@ -130,7 +130,7 @@ impl<S: Real> LinearOperator<S> for ndarray::Array2<S> {
     }
 }
 
-/// Compressed sparse rows, through the shared CSR kernel ([`super::csr`]).
+/// Compressed sparse rows, through the CSR kernel every CSR operator shares.
 #[cfg(feature = "sparse")]
 impl<S: Real + nalgebra::Scalar> LinearOperator<S> for nalgebra_sparse::CsrMatrix<S> {
     fn nrows(&self) -> usize {
