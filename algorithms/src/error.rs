@@ -117,6 +117,16 @@ pub enum SolverError {
         /// The step size of the last attempt.
         h: f64,
     },
+    /// An explicit integrator's stiffness test fired (with
+    /// [`StiffnessCheck::Error`](crate::ode::StiffnessCheck::Error)): its step size is held
+    /// down by stability, not accuracy; an implicit method (`bdf`) will be far cheaper.
+    /// The state is at `t`.
+    ProblemIsStiff {
+        /// Time reached.
+        t: f64,
+        /// Accepted steps so far.
+        steps: usize,
+    },
     /// The arena could not hold the solver's vectors.
     Arena(ArenaError),
 }
@@ -186,6 +196,11 @@ impl fmt::Display for SolverError {
                 f,
                 "Newton's iteration failed at t = {t} with the smallest step h = {h:e} (is the \
                  Jacobian right? does the solution blow up?)"
+            ),
+            SolverError::ProblemIsStiff { t, steps } => write!(
+                f,
+                "the problem is stiff at t = {t:e} (after {steps} steps, the step size is \
+                 limited by stability): use an implicit method"
             ),
             SolverError::Arena(e) => write!(f, "arena: {e}"),
         }

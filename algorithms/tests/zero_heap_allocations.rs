@@ -282,6 +282,35 @@ mod integrators {
         record.assert_flat("dopri5 with dense output", 50);
     }
 
+    #[test]
+    fn dop853_allocates_nothing_per_step() {
+        use rvf_algorithms::ode::{dop853_in, Dop853Params};
+        let arena = MemoryArena::new(0);
+        for dense_output in [false, true] {
+            let params = Dop853Params {
+                rel_tol: 1e-12,
+                abs_tol: 1e-14,
+                dense_output,
+                ..Default::default()
+            };
+            let times: Vec<f64> = (0..1000).map(|k| k as f64 * 0.1).collect();
+            let mut buffer = vec![0.0; 64];
+            let mut y = vec![1.0; 64];
+            let mut record = Record::new();
+            let mut sampler = rvf_algorithms::ode::sample_at(&times, &mut buffer, |_, _| {
+                ControlFlow::Continue(())
+            });
+            dop853_in(&system(), (0.0, 100.0), &mut y, &params, &arena, |p| {
+                if dense_output {
+                    sampler(p)?;
+                }
+                record.note()
+            })
+            .unwrap();
+            record.assert_flat("dop853", 50);
+        }
+    }
+
     /// BDF steps, Newton iterations, Jacobian updates (analytic and differenced) and LU
     /// factorisations allocate nothing once set up.
     #[cfg(feature = "faer")]

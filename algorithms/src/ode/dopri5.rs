@@ -7,62 +7,19 @@ use rvf::ops::{kernels, Local, LocalMut};
 use rvf::{Par, Real, RealVector, RealVectorMut};
 
 use super::dense::Interpolant;
-use super::events::{Event, EventState};
-use super::fixed_step::{check_start, check_state};
-use super::initial_step::initial_step;
+use super::events::Event;
 use super::report::{IntegrationReport, StepProgress};
+use super::runge_kutta::{self, work_vectors, EmbeddedPair, ExplicitRkParams, StepControl};
 use super::system::OdeSystem;
-use crate::error::to_f64;
-use crate::error::{non_negative, positive, SolverError};
+use crate::error::SolverError;
 use crate::no_monitor;
-use crate::solver::{default_tol, NonExhaustive, Termination};
 use crate::workspace::{arena_for, Workspace};
 
-/// Parameters of [`dopri5`].
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Dopri5Params<S> {
-    /// Relative tolerance. Default `1e-6` (`100·ε` for `f32`: `1.2e-5`).
-    pub rel_tol: S,
-    /// Absolute tolerance. Default `1e-9` (`100·ε` for `f32`).
-    pub abs_tol: S,
-    /// First step size; `None` chooses one automatically (Hairer–Nørsett–Wanner's
-    /// algorithm). Default `None`.
-    pub initial_step: Option<S>,
-    /// Largest step size; `None` for no limit.
-    pub max_step: Option<S>,
-    /// Limit on attempted steps (accepted + rejected). Default `100_000`.
-    pub max_steps: usize,
-    /// Sequential or rayon-parallel vector operations. The states are bitwise the same
-    /// either way. Default [`Par::Seq`].
-    pub par: Par,
-    /// Hand the monitor the 4th-order continuous extension of every step
-    /// ([`StepProgress::interpolate`], [`sample_at`](super::sample_at)): one more vector
-    /// (the previous state) and one copy per step. The steps are the same either way.
-    /// Default `false`; events turn it on.
-    pub dense_output: bool,
-    /// Room for more parameters: write `..Default::default()`.
-    pub non_exhaustive: NonExhaustive,
-}
+/// Parameters of [`dopri5`]: the [`ExplicitRkParams`] every adaptive explicit method takes.
+pub type Dopri5Params<S> = ExplicitRkParams<S>;
 
-impl<S: Real> Default for Dopri5Params<S> {
-    fn default() -> Self {
-        Self {
-            rel_tol: default_tol(1e-6),
-            abs_tol: default_tol(1e-9),
-            initial_step: None,
-            max_step: None,
-            max_steps: 100_000,
-            par: Par::Seq,
-            dense_output: false,
-            non_exhaustive: NonExhaustive::default(),
-        }
-    }
-}
-
-/// Stage vectors: k1…k7, the stage input (which ends as the new state), a spare for the
-/// first step's size estimate, and for dense output and events the previous state and an
-/// interpolation buffer.
-const WORK_VECTORS: usize = 11;
+/// The stage vectors k1…k7 (k7 = f(t + h, y_new), the next step's k1).
+const STAGES: usize = 7;
 
 // The Dormand–Prince tableau.
 const C2: f64 = 1.0 / 5.0;
@@ -145,7 +102,11 @@ where
     F: OdeSystem<S> + ?Sized,
     V: RealVectorMut<Scalar = S> + ArenaClone + ?Sized,
 {
-    let arena = arena_for(WORK_VECTORS, y.local().len(), core::mem::size_of::<S>());
+    let arena = arena_for(
+        work_vectors(STAGES),
+        y.local().len(),
+        core::mem::size_of::<S>(),
+    );
     dopri5_in(system, t_span, y, params, &arena, no_monitor!())
 }
 
@@ -253,7 +214,11 @@ where
     F: OdeSystem<S> + ?Sized,
     V: RealVectorMut<Scalar = S> + ArenaClone + ?Sized,
 {
-    let arena = arena_for(WORK_VECTORS, y.local().len(), core::mem::size_of::<S>());
+    let arena = arena_for(
+        work_vectors(STAGES),
+        y.local().len(),
+        core::mem::size_of::<S>(),
+    );
     run(
         system,
         t_span,
@@ -304,212 +269,135 @@ where
     V: RealVectorMut<Scalar = S> + ArenaClone + ?Sized,
     M: FnMut(&StepProgress<'_, S, V>) -> ControlFlow<()>,
 {
-    check_start("dopri5", system.dimension(), y, t_span)?;
-    non_negative("rel_tol", to_f64(params.rel_tol))?;
-    non_negative("abs_tol", to_f64(params.abs_tol))?;
-    positive("rel_tol + abs_tol", to_f64(params.rel_tol + params.abs_tol))?;
-    if let Some(h) = params.initial_step {
-        positive("initial_step", to_f64(h))?;
-    }
-    if let Some(h) = params.max_step {
-        positive("max_step", to_f64(h))?;
-    }
+    runge_kutta::run::<DormandPrince, _, _, _, _, STAGES>(
+        system, t_span, y, params, events, arena, monitor,
+    )
+}
 
-    let f = S::from_f64_lossy;
-    let par = params.par;
-    let (rtol, atol) = (params.rel_tol, params.abs_tol);
-    let n_inv_sqrt = S::one() / S::from_usize_lossy(y.dimension().max(1)).sqrt();
-    let (t0, t_end) = t_span;
-    let mut report = IntegrationReport::new(t0);
-    let mut t = t0;
-    if t == t_end {
-        return Ok(report);
-    }
+/// The Dormand–Prince 5(4) pair.
+struct DormandPrince;
 
-    let outer = arena.create_scope();
-    let mut k1 = outer.clone_of(y)?;
-    system.rhs_local(t, y.local(), k1.local_mut());
-    report.evaluations += 1;
-    let mut event_state = EventState::start(events, t, y.local());
-    let dense = params.dense_output || !event_state.is_empty();
-    let mut y_old = if dense {
-        Some(outer.clone_of(y)?)
-    } else {
-        None
+impl<S: Real> EmbeddedPair<S, STAGES> for DormandPrince {
+    const NAME: &'static str = "dopri5";
+    const INITIAL_STEP_ORDER: usize = 4;
+    const CONTROL: StepControl = StepControl {
+        exponent: 0.2,
+        min_factor: 0.2,
+        max_factor: 5.0,
     };
-    let mut scratch = if event_state.is_empty() {
-        None
-    } else {
-        Some(outer.clone_of(y)?)
-    };
+    const FSAL: usize = 6;
+    const STIFF_BOUND: f64 = 3.25;
+    type Step<'a>
+        = Dopri5Step<'a, S>
+    where
+        S: 'a;
 
-    let mut h = match params.initial_step {
-        Some(h) => h,
-        None => {
-            let (h, evaluations) = initial_step(&outer, system, t, &*y, &k1, 4, rtol, atol, par)?;
-            report.evaluations += evaluations;
-            h
-        }
-    };
-    if let Some(hmax) = params.max_step {
-        h = h.min(hmax);
-    }
-
-    let mut last_rejected = false;
-    while t < t_end {
-        if report.steps + report.rejected >= params.max_steps {
-            return Err(SolverError::MaxStepsExceeded {
-                steps: report.steps + report.rejected,
-                t: to_f64(t),
-            });
-        }
-        let lands = h >= t_end - t;
-        if lands {
-            h = t_end - t;
-        }
-        if h <= f(16.0) * S::epsilon() * t.abs().max(S::min_positive_value()) || !h.is_finite() {
-            return Err(SolverError::StepSizeUnderflow {
-                t: to_f64(t),
-                h: to_f64(h),
-            });
-        }
-
-        let scope = outer.create_scope();
-        let mut stage = scope.clone_of(y)?;
-        let mut k2 = scope.clone_of(y)?;
-        let mut k3 = scope.clone_of(y)?;
-        let mut k4 = scope.clone_of(y)?;
-        let mut k5 = scope.clone_of(y)?;
-        let mut k6 = scope.clone_of(y)?;
-        let mut k7 = scope.clone_of(y)?;
-
-        par.zip(&mut stage, (&*y, &k1), |s, [yi, a]| {
-            *s = yi + h * f(A21) * a
-        });
+    fn attempt<F, Y, W>(
+        system: &F,
+        par: Par,
+        t: S,
+        h: S,
+        y: &Y,
+        k: &mut [W; STAGES],
+        stage: &mut W,
+        y_new: &mut W,
+        spare: &mut W,
+        (rtol, atol): (S, S),
+    ) -> (S, usize)
+    where
+        F: OdeSystem<S> + ?Sized,
+        Y: RealVector<Scalar = S> + ?Sized,
+        W: RealVectorMut<Scalar = S>,
+    {
+        let f = S::from_f64_lossy;
+        let [k1, k2, k3, k4, k5, k6, k7] = k;
+        par.zip(stage, (y, &*k1), |s, [yi, a]| *s = yi + h * f(A21) * a);
         system.rhs_local(t + f(C2) * h, stage.local(), k2.local_mut());
-        par.zip(&mut stage, (&*y, &k1, &k2), |s, [yi, a, b]| {
+        par.zip(stage, (y, &*k1, &*k2), |s, [yi, a, b]| {
             *s = yi + h * (f(A31) * a + f(A32) * b)
         });
         system.rhs_local(t + f(C3) * h, stage.local(), k3.local_mut());
-        par.zip(&mut stage, (&*y, &k1, &k2, &k3), |s, [yi, a, b, c]| {
+        par.zip(stage, (y, &*k1, &*k2, &*k3), |s, [yi, a, b, c]| {
             *s = yi + h * (f(A41) * a + f(A42) * b + f(A43) * c)
         });
         system.rhs_local(t + f(C4) * h, stage.local(), k4.local_mut());
-        par.zip(
-            &mut stage,
-            (&*y, &k1, &k2, &k3, &k4),
-            |s, [yi, a, b, c, d]| *s = yi + h * (f(A51) * a + f(A52) * b + f(A53) * c + f(A54) * d),
-        );
+        par.zip(stage, (y, &*k1, &*k2, &*k3, &*k4), |s, [yi, a, b, c, d]| {
+            *s = yi + h * (f(A51) * a + f(A52) * b + f(A53) * c + f(A54) * d)
+        });
         system.rhs_local(t + f(C5) * h, stage.local(), k5.local_mut());
         par.zip(
-            &mut stage,
-            (&*y, &k1, &k2, &k3, &k4, &k5),
+            stage,
+            (y, &*k1, &*k2, &*k3, &*k4, &*k5),
             |s, [yi, a, b, c, d, e]| {
                 *s = yi + h * (f(A61) * a + f(A62) * b + f(A63) * c + f(A64) * d + f(A65) * e)
             },
         );
         system.rhs_local(t + h, stage.local(), k6.local_mut());
-        // The fifth-order solution (kept in `stage`), then k7 = f(t + h, ŷ).
         par.zip(
-            &mut stage,
-            (&*y, &k1, &k3, &k4, &k5, &k6),
+            y_new,
+            (y, &*k1, &*k3, &*k4, &*k5, &*k6),
             |s, [yi, a, c, d, e, g]| {
                 *s = yi + h * (f(B1) * a + f(B3) * c + f(B4) * d + f(B5) * e + f(B6) * g)
             },
         );
-        system.rhs_local(t + h, stage.local(), k7.local_mut());
-        report.evaluations += 6;
+        // k7 = f(t + h, y_new) enters the error estimate: the first stage of the next step.
+        system.rhs_local(t + h, y_new.local(), k7.local_mut());
 
-        // Scaled error, written into k2 (no longer needed).
         par.zip(
-            &mut k2,
-            (&*y, &stage, &k1, &k3, &k4, &k5, &k6, &k7),
+            spare,
+            (y, &*y_new, &*k1, &*k3, &*k4, &*k5, &*k6, &*k7),
             |w, [yi, yn, a, c, d, e, g, k]| {
                 let err =
                     h * (f(E1) * a + f(E3) * c + f(E4) * d + f(E5) * e + f(E6) * g + f(E7) * k);
                 *w = err / (atol + rtol * yi.abs().max(yn.abs()));
             },
         );
-        let err = par.l2norm(&k2) * n_inv_sqrt;
+        let n_inv_sqrt = S::one() / S::from_usize_lossy(y.dimension().max(1)).sqrt();
+        (par.l2norm(spare) * n_inv_sqrt, 6)
+    }
 
-        if err <= S::one() {
-            let t_start = t;
-            t = if lands { t_end } else { t + h };
-            if let Some(old) = y_old.as_mut() {
-                par.copy(old, &*y);
-            }
-            par.copy(y, &stage);
-            report.steps += 1;
-            report.t = t;
-            check_state(par, y, report.steps, t_start)?;
-            let step = y_old.as_ref().map(|old| Dopri5Step {
-                t0: t_start,
-                end: t,
-                h,
-                y0: old.local(),
-                y1: stage.local(),
-                k: [
-                    k1.local(),
-                    k3.local(),
-                    k4.local(),
-                    k5.local(),
-                    k6.local(),
-                    k7.local(),
-                ],
-            });
-            let mut stop = false;
-            if let (Some(step), Some(scratch)) = (step.as_ref(), scratch.as_mut()) {
-                let found = event_state.check(step, scratch);
-                report.events.extend(found.hits);
-                if let Some(at) = found.terminal_at {
-                    // The state at the event is in the scratch vector.
-                    par.copy(y, &*scratch);
-                    t = at;
-                    report.t = at;
-                    report.termination = Termination::TerminalEvent;
-                    stop = true;
-                }
-            }
-            let step = step.map(|s| Dopri5Step { end: t, ..s });
-            let progress = StepProgress {
-                step: report.steps,
-                t,
-                h: t - t_start,
-                y: &*y,
-                velocity: None,
-                dense: step.as_ref().map(|s| s as &dyn Interpolant<S>),
-            };
-            if monitor(&progress).is_break() {
-                report.termination = Termination::StoppedByMonitor;
-                return Ok(report);
-            }
-            if stop {
-                return Ok(report);
-            }
-            par.copy(&mut k1, &k7);
-            let grow = if last_rejected { S::one() } else { f(5.0) };
-            let fac = if err == S::zero() {
-                grow
-            } else {
-                (f(0.9) * err.powf(f(-0.2))).min(grow).max(f(0.2))
-            };
-            h *= fac;
-            last_rejected = false;
-        } else {
-            report.rejected += 1;
-            let fac = if err.is_finite() {
-                (f(0.9) * err.powf(f(-0.2))).max(f(0.2))
-            } else {
-                f(0.2)
-            };
-            h *= fac;
-            last_rejected = true;
-        }
-        if let Some(hmax) = params.max_step {
-            h = h.min(hmax);
+    fn complete<F, W>(_: &F, _: S, _: S, _: &W, _: &mut [W; STAGES]) -> usize
+    where
+        F: OdeSystem<S> + ?Sized,
+        W: RealVectorMut<Scalar = S>,
+    {
+        0
+    }
+
+    fn prepare_dense<F, Y, W>(
+        _: &F,
+        _: Par,
+        _: S,
+        _: S,
+        _: &Y,
+        _: &mut W,
+        _: &mut [W; STAGES],
+    ) -> usize
+    where
+        F: OdeSystem<S> + ?Sized,
+        Y: RealVector<Scalar = S> + ?Sized,
+        W: RealVectorMut<Scalar = S>,
+    {
+        0
+    }
+
+    fn step<'a>(
+        t0: S,
+        end: S,
+        h: S,
+        y0: Local<'a, S>,
+        y1: Local<'a, S>,
+        [k1, _, k3, k4, k5, k6, k7]: [Local<'a, S>; STAGES],
+    ) -> Dopri5Step<'a, S> {
+        Dopri5Step {
+            t0,
+            end,
+            h,
+            y0,
+            y1,
+            k: [k1, k3, k4, k5, k6, k7],
         }
     }
-    Ok(report)
 }
 
 /// One accepted step's continuous extension: from the states at both ends and the stages

@@ -6,6 +6,7 @@
 //! | [`explicit_euler`] | 1 | fixed | teaching, very cheap right-hand sides |
 //! | [`rk4`] | 4 | fixed | smooth non-stiff problems with a known step |
 //! | [`dopri5`] | 5(4), dense output of order 4, events | adaptive | non-stiff problems to a tolerance |
+//! | [`dop853`] | 8(5,3), dense output of order 7, events | adaptive | non-stiff problems to tight tolerances |
 //! | `bdf` (feature `faer`) | 1–5, variable, dense output, events | adaptive | stiff systems, dense Jacobian (given or differenced) |
 //! | [`velocity_verlet`] | 2, symplectic | fixed | mechanics `x'' = a(t, x)`, long runs |
 //! | [`linear_implicit`] | 1 or 2 | fixed | stiff linear `y' = −A·y + g(t)`, `A` SPD |
@@ -18,6 +19,7 @@
 #[cfg(feature = "faer")]
 mod bdf;
 mod dense;
+mod dop853;
 mod dopri5;
 mod euler;
 mod events;
@@ -29,12 +31,14 @@ mod newton;
 mod problems;
 mod report;
 mod rk4;
+mod runge_kutta;
 mod system;
 mod verlet;
 
 #[cfg(feature = "faer")]
 pub use bdf::{bdf, bdf_events_in, bdf_in, BdfParams};
 pub use dense::{sample_at, Interpolant};
+pub use dop853::{dop853, dop853_events_in, dop853_in, Dop853Params};
 pub use dopri5::{dopri5, dopri5_events, dopri5_events_in, dopri5_in, Dopri5Params};
 pub use euler::{explicit_euler, explicit_euler_in};
 pub use events::{Direction, Event, EventHit, EVENT_SUBINTERVALS};
@@ -47,5 +51,6 @@ pub use newton::finite_difference_jacobian;
 pub use problems::{Hires, Robertson, VanDerPol};
 pub use report::{IntegrationReport, StepProgress};
 pub use rk4::{rk4, rk4_in};
+pub use runge_kutta::{ExplicitRkParams, StiffnessCheck, STIFFNESS_TEST_INTERVAL};
 pub use system::{FirstOrderForm, FnSecondOrder, FnSystem, OdeSystem, SecondOrderSystem};
 pub use verlet::{velocity_verlet, velocity_verlet_in};

@@ -66,6 +66,9 @@ pub struct IntegrationReport<S> {
     pub newton_iterations: usize,
     /// The events that occurred, in time order (methods with events only; empty otherwise).
     pub events: Vec<EventHit<S>>,
+    /// Where the stiffness test of the explicit adaptive methods first fired (see
+    /// [`StiffnessCheck`](super::StiffnessCheck)); `None` if it never did.
+    pub stiff_at: Option<S>,
 }
 
 impl<S> IntegrationReport<S> {
@@ -81,6 +84,7 @@ impl<S> IntegrationReport<S> {
             lu_decompositions: 0,
             newton_iterations: 0,
             events: Vec::new(),
+            stiff_at: None,
         }
     }
 }
