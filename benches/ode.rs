@@ -6,6 +6,10 @@
 //! - `dopri5`: t = 0 … 10 at rtol 1e-6, atol 1e-9 by rvf's `dopri5` and `ode_solvers::Dopri5`
 //!   (sparse output: the end state only); the step counts are printed, so equal work is seen;
 //!   and rvf's with its continuous extension sampled at 10 000 times (the same steps);
+//! - `dop853`: at rtol 1e-10 (atol 1e-12), the chain to t = 10 and ten orbits of Kepler's
+//!   problem (e = 0.5, 4 states), by rvf's `dop853`, `ode_solvers::Dop853` (sparse output;
+//!   `SVector` for Kepler) and rvf's `dopri5` at the same tolerances; steps, evaluations and
+//!   errors are printed;
 //! - `bdf`: Robertson to t = 10¹¹ and HIRES at rtol 1e-6, time per solve.
 
 use std::hint::black_box;
@@ -15,8 +19,8 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::ops::ControlFlow;
 
 use rvf_algorithms::ode::{
-    dopri5_in, sample_at, BdfParams, Dopri5Params, FixedStepParams, FnSystem, Hires, OdeSystem,
-    Robertson,
+    dopri5_in, sample_at, BdfParams, Dop853Params, Dopri5Params, FixedStepParams, FnSystem, Hires,
+    OdeSystem, Robertson,
 };
 use rvf_algorithms::Workspace;
 
@@ -225,6 +229,193 @@ fn bench_dopri5(c: &mut Criterion) {
     group.finish();
 }
 
+/// Kepler's problem `q'' = −q/|q|³` with eccentricity 0.5 from its pericentre: after whole
+/// periods (2π) the state is the start again.
+fn kepler(y: &[f64], dy: &mut [f64]) {
+    let r3 = (y[0] * y[0] + y[1] * y[1]).powf(1.5);
+    dy[0] = y[2];
+    dy[1] = y[3];
+    dy[2] = -y[0] / r3;
+    dy[3] = -y[1] / r3;
+}
+
+const KEPLER_START: [f64; 4] = [0.5, 0.0, 0.0, 1.7320508075688772];
+const KEPLER_END: f64 = 20.0 * std::f64::consts::PI;
+
+struct OdeSolversKepler;
+
+impl ode_solvers::System<f64, ode_solvers::Vector4<f64>> for OdeSolversKepler {
+    fn system(&self, _t: f64, y: &ode_solvers::Vector4<f64>, dy: &mut ode_solvers::Vector4<f64>) {
+        kepler(y.as_slice(), dy.as_mut_slice());
+    }
+}
+
+/// DOP853 beside `ode_solvers::Dop853` (Hairer's method and controller too, with his
+/// default parameters and sparse output: no dense-output stages) and beside rvf's
+/// Dormand–Prince 5(4) at the same tolerances.
+fn bench_dop853(c: &mut Criterion) {
+    let (rtol, atol) = (1e-10, 1e-12);
+    let params = Dop853Params {
+        rel_tol: rtol,
+        abs_tol: atol,
+        ..Default::default()
+    };
+    let chain_system = FnSystem::new(N, |_t: f64, y: &[f64], dy: &mut [f64]| chain(y, dy));
+    let kepler_system = FnSystem::new(4, |_t: f64, y: &[f64], dy: &mut [f64]| kepler(y, dy));
+    let ode_solvers_chain = || {
+        ode_solvers::Dop853::from_param(
+            OdeSolversChain,
+            0.0,
+            10.0,
+            10.0,
+            ode_solvers::DVector::from_vec(start()),
+            rtol,
+            atol,
+            0.9,
+            0.0,
+            0.333,
+            6.0,
+            10.0,
+            0.0,
+            100_000,
+            1000,
+            ode_solvers::OutputType::Sparse,
+        )
+    };
+    let ode_solvers_kepler = || {
+        ode_solvers::Dop853::from_param(
+            OdeSolversKepler,
+            0.0,
+            KEPLER_END,
+            KEPLER_END,
+            ode_solvers::Vector4::from_column_slice(&KEPLER_START),
+            rtol,
+            atol,
+            0.9,
+            0.0,
+            0.333,
+            6.0,
+            KEPLER_END,
+            0.0,
+            100_000,
+            1000,
+            ode_solvers::OutputType::Sparse,
+        )
+    };
+
+    let mut workspace = Workspace::new();
+    let mut y = start();
+    let r8 = workspace
+        .dop853(&chain_system, (0.0, 10.0), &mut y, &params)
+        .unwrap();
+    let mut y = start();
+    let r5 = workspace
+        .dopri5(&chain_system, (0.0, 10.0), &mut y, &params)
+        .unwrap();
+    let mut s = ode_solvers_chain();
+    let os = s.integrate().unwrap();
+    println!(
+        "chain to t = 10 at rtol 1e-10: rvf dop853 {} steps ({} rejected, {} evaluations), \
+         ode_solvers Dop853 {} steps ({} rejected, {} evaluations), rvf dopri5 {} steps \
+         ({} evaluations)",
+        r8.steps,
+        r8.rejected,
+        r8.evaluations,
+        os.accepted_steps,
+        os.rejected_steps,
+        os.num_eval,
+        r5.steps,
+        r5.evaluations
+    );
+    let error = |y: &[f64]| {
+        y.iter()
+            .zip(KEPLER_START)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f64::max)
+    };
+    let mut y = KEPLER_START.to_vec();
+    let r8 = workspace
+        .dop853(&kepler_system, (0.0, KEPLER_END), &mut y, &params)
+        .unwrap();
+    let e8 = error(&y);
+    let mut y = KEPLER_START.to_vec();
+    let r5 = workspace
+        .dopri5(&kepler_system, (0.0, KEPLER_END), &mut y, &params)
+        .unwrap();
+    let e5 = error(&y);
+    let mut s = ode_solvers_kepler();
+    let os = s.integrate().unwrap();
+    let eo = error(s.y_out().last().unwrap().as_slice());
+    println!(
+        "Kepler, ten orbits at rtol 1e-10: rvf dop853 {} steps ({} evaluations, error {e8:.1e}), \
+         ode_solvers Dop853 {} steps ({} evaluations, error {eo:.1e}), rvf dopri5 {} steps \
+         ({} evaluations, error {e5:.1e})",
+        r8.steps, r8.evaluations, os.accepted_steps, os.num_eval, r5.steps, r5.evaluations
+    );
+
+    let mut group = c.benchmark_group("ode/dop853_chain_2000_to_10");
+    group.sample_size(20);
+    group.warm_up_time(Duration::from_millis(500));
+    group.measurement_time(Duration::from_secs(3));
+    group.bench_function("rvf_dop853", |bench| {
+        bench.iter(|| {
+            let mut y = start();
+            workspace
+                .dop853(&chain_system, (0.0, 10.0), &mut y, &params)
+                .unwrap();
+            black_box(y)
+        })
+    });
+    group.bench_function("ode_solvers_dop853", |bench| {
+        bench.iter(|| {
+            let mut s = ode_solvers_chain();
+            s.integrate().unwrap();
+            black_box(s.y_out().last().cloned())
+        })
+    });
+    group.bench_function("rvf_dopri5", |bench| {
+        bench.iter(|| {
+            let mut y = start();
+            workspace
+                .dopri5(&chain_system, (0.0, 10.0), &mut y, &params)
+                .unwrap();
+            black_box(y)
+        })
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group("ode/dop853_kepler_10_orbits");
+    group.sample_size(30);
+    group.warm_up_time(Duration::from_millis(300));
+    group.measurement_time(Duration::from_secs(2));
+    group.bench_function("rvf_dop853", |bench| {
+        bench.iter(|| {
+            let mut y = KEPLER_START;
+            workspace
+                .dop853(&kepler_system, (0.0, KEPLER_END), &mut y, &params)
+                .unwrap();
+            black_box(y)
+        })
+    });
+    group.bench_function("ode_solvers_dop853", |bench| {
+        bench.iter(|| {
+            let mut s = ode_solvers_kepler();
+            s.integrate().unwrap();
+            black_box(s.y_out().last().cloned())
+        })
+    });
+    group.bench_function("rvf_dopri5", |bench| {
+        bench.iter(|| {
+            let mut y = KEPLER_START;
+            workspace
+                .dopri5(&kepler_system, (0.0, KEPLER_END), &mut y, &params)
+                .unwrap();
+            black_box(y)
+        })
+    });
+    group.finish();
+}
+
 /// BDF on the stiff test problems: time per solve, with the statistics printed (SciPy's BDF
 /// takes the same steps: `scripts/compare_scipy_stiff.py`).
 fn bench_bdf(c: &mut Criterion) {
@@ -263,5 +454,5 @@ fn bench_bdf(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_rk4, bench_dopri5, bench_bdf);
+criterion_group!(benches, bench_rk4, bench_dopri5, bench_dop853, bench_bdf);
 criterion_main!(benches);

@@ -232,6 +232,9 @@ pub fn zip_many_mut<S: Real, const N: usize>(
     };
     match (y, slices) {
         (LocalMut::Contiguous(ys), Some(slices)) => {
+            // Every slice cut to the same `n` as the output: the indexing below then needs
+            // no bounds checks, and the loop vectorises.
+            let ys = &mut ys[..n];
             for (i, yi) in ys.iter_mut().enumerate() {
                 f(yi, core::array::from_fn(|k| slices[k][i]));
             }
