@@ -10,7 +10,7 @@
 //!   nalgebra/ndarray matrices and CSR behind features, Poisson test operators),
 //!   [`Preconditioner`](linear::Preconditioner) (identity, Jacobi), and conjugate gradient
 //!   ([`cg`](linear::cg), [`pcg`](linear::pcg)).
-//! - [`ode`]: time integrators (Euler, RK4, Dormand–Prince, velocity Verlet, implicit).
+//! - [`ode`]: time integrators (Euler, RK4, Dormand–Prince, DOP853, BDF, velocity Verlet, implicit).
 //! - [`optimize`]: trust region with truncated CG, L-BFGS, projected gradient,
 //!   Sherman–Morrison, test problems.
 //!

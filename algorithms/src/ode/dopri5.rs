@@ -181,7 +181,7 @@ where
 /// [`dopri5`] with events: zeros of functions `g(t, y)` located on the dense output of each
 /// step (see [`Event`]). Every occurrence is listed in the report's
 /// [`events`](IntegrationReport::events); a terminal one ends the run there
-/// ([`Termination::TerminalEvent`]), with `y` the state at the event.
+/// ([`Termination::TerminalEvent`](crate::Termination::TerminalEvent)), with `y` the state at the event.
 ///
 /// ```
 /// use rvf_algorithms::ode::{dopri5_events, Direction, Dopri5Params, Event, FnSystem};
