@@ -341,6 +341,29 @@ mod integrators {
         record.assert_flat("bdf (differenced Jacobian)", 100);
         assert!(r.jacobian_evaluations > 2, "{}", r.jacobian_evaluations);
     }
+
+    /// Rodas4 steps (a Jacobian, ∂f/∂t and an LU per step), with dense output, allocate
+    /// nothing once set up.
+    #[cfg(feature = "faer")]
+    #[test]
+    fn rodas4_allocates_nothing_per_step() {
+        use rvf_algorithms::ode::{rodas4_in, Hires, Rodas4Params};
+        let arena = MemoryArena::new(0);
+        let params = Rodas4Params {
+            dense_output: true,
+            ..Default::default()
+        };
+        let mut out = vec![0.0; 8];
+        let mut record = Record::new();
+        let mut y = Hires::initial_state::<f64>().to_vec();
+        let r = rodas4_in(&Hires, (0.0, Hires::END), &mut y, &params, &arena, |p| {
+            p.interpolate(p.t - 0.5 * p.h, &mut out).unwrap();
+            record.note()
+        })
+        .unwrap();
+        record.assert_flat("rodas4", 100);
+        assert!(r.lu_decompositions > 100);
+    }
 }
 
 mod optimizers {

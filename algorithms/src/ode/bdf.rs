@@ -19,16 +19,16 @@ use rvf::ops::{Local, LocalMut};
 use rvf::{Par, Real, RealVector, RealVectorMut};
 
 use super::dense::Interpolant;
-use super::events::{Event, EventState};
-use super::fixed_step::check_start;
+use super::events::{conclude_step, Event, EventState};
+use super::fixed_step::check_adaptive_start;
 use super::initial_step::initial_step;
 use super::newton::DenseNewton;
 use super::report::{IntegrationReport, StepProgress};
 use super::system::OdeSystem;
-use crate::error::{non_negative, positive, to_f64, SolverError};
+use crate::error::{to_f64, SolverError};
 use crate::linear::dense_lu::LuScalar;
 use crate::no_monitor;
-use crate::solver::{default_tol, NonExhaustive, Termination};
+use crate::solver::{default_tol, NonExhaustive};
 use crate::workspace::{arena_for, Workspace};
 
 /// The highest order.
@@ -311,22 +311,21 @@ where
     V: RealVectorMut<Scalar = S> + ArenaClone + ?Sized,
     M: FnMut(&StepProgress<'_, S, V>) -> ControlFlow<()>,
 {
-    check_start("bdf", system.dimension(), y, t_span)?;
-    non_negative("rel_tol", to_f64(params.rel_tol))?;
-    non_negative("abs_tol", to_f64(params.abs_tol))?;
-    positive("rel_tol + abs_tol", to_f64(params.rel_tol + params.abs_tol))?;
+    check_adaptive_start(
+        "bdf",
+        system.dimension(),
+        y,
+        t_span,
+        (params.rel_tol, params.abs_tol),
+        params.initial_step,
+        params.max_step,
+    )?;
     if !(1..=MAX_ORDER).contains(&params.max_order) {
         return Err(SolverError::InvalidParameter {
             name: "max_order",
             value: params.max_order as f64,
             requirement: "BDF orders run from 1 to 5",
         });
-    }
-    if let Some(h) = params.initial_step {
-        positive("initial_step", to_f64(h))?;
-    }
-    if let Some(h) = params.max_step {
-        positive("max_step", to_f64(h))?;
     }
     let n_global = y.dimension();
     let n = y.local().len();
@@ -602,33 +601,16 @@ where
             n,
             d: &dd[..(order + 1) * n],
         });
-        let mut stop = false;
-        if let (Some(step), Some(buffer)) = (step.as_ref(), interp_buffer.as_mut()) {
-            let found = event_state.check(step, buffer);
-            report.events.extend(found.hits);
-            if let Some(at) = found.terminal_at {
-                y.local_mut()
-                    .with_slice_mut(|ys| buffer.local().with_slice(|b| ys.copy_from_slice(b)));
-                t = at;
-                report.t = at;
-                report.termination = Termination::TerminalEvent;
-                stop = true;
-            }
-        }
-        let step = step.map(|s| BdfStep { end: t, ..s });
-        let progress = StepProgress {
-            step: report.steps,
-            t,
-            h: t - t_start,
-            y: &*y,
-            velocity: None,
-            dense: step.as_ref().map(|s| s as &dyn Interpolant<S>),
-        };
-        if monitor(&progress).is_break() {
-            report.termination = Termination::StoppedByMonitor;
-            return Ok(report);
-        }
-        if stop {
+        let dense_step = step.as_ref().map(|s| s as &dyn Interpolant<S>);
+        if conclude_step(
+            &mut report,
+            &mut event_state,
+            dense_step,
+            interp_buffer.as_mut(),
+            y,
+            t_start,
+            monitor,
+        ) {
             return Ok(report);
         }
 

@@ -10,11 +10,14 @@
 //! from a terminal event) does not report it again.
 
 use core::cmp::Ordering;
+use core::ops::ControlFlow;
 
-use rvf::ops::Local;
+use rvf::ops::{kernels, Local, LocalMut};
 use rvf::{Real, RealVectorMut};
 
 use super::dense::Interpolant;
+use super::report::{IntegrationReport, StepProgress};
+use crate::solver::Termination;
 
 /// The parts of a step on which each event function's sign is checked.
 pub const EVENT_SUBINTERVALS: usize = 4;
@@ -194,6 +197,72 @@ impl<'e, 'a, S: Real> EventState<'e, 'a, S> {
             }
         }
         out
+    }
+}
+
+/// What follows an accepted step in every adaptive method: its events, located on the
+/// step's continuous extension (`step`; `scratch` receives interpolated states), then the
+/// monitor. Returns whether the run ends here — at a terminal event (`y` and `report.t`
+/// are then moved back to it) or because the monitor asked — with the report saying why.
+pub(crate) fn conclude_step<S, V, W, M>(
+    report: &mut IntegrationReport<S>,
+    event_state: &mut EventState<'_, '_, S>,
+    step: Option<&dyn Interpolant<S>>,
+    scratch: Option<&mut W>,
+    y: &mut V,
+    t_start: S,
+    monitor: &mut M,
+) -> bool
+where
+    S: Real,
+    V: RealVectorMut<Scalar = S> + ?Sized,
+    W: RealVectorMut<Scalar = S> + ?Sized,
+    M: FnMut(&StepProgress<'_, S, V>) -> ControlFlow<()>,
+{
+    let mut stop = false;
+    if let (Some(step), Some(scratch)) = (step, scratch) {
+        let found = event_state.check(step, scratch);
+        report.events.extend(found.hits);
+        if let Some(at) = found.terminal_at {
+            // The state at the event is the last one interpolated.
+            kernels::zip_mut(y.local_mut(), scratch.local(), |o, v| *o = v);
+            report.t = at;
+            report.termination = Termination::TerminalEvent;
+            stop = true;
+        }
+    }
+    let usable = step.map(|step| UpTo {
+        step,
+        end: report.t,
+    });
+    let progress = StepProgress {
+        step: report.steps,
+        t: report.t,
+        h: report.t - t_start,
+        y: &*y,
+        velocity: None,
+        dense: usable.as_ref().map(|s| s as &dyn Interpolant<S>),
+    };
+    if monitor(&progress).is_break() {
+        report.termination = Termination::StoppedByMonitor;
+        return true;
+    }
+    stop
+}
+
+/// A step's continuous extension up to `end` (a terminal event inside it, or its end).
+struct UpTo<'s, S> {
+    step: &'s dyn Interpolant<S>,
+    end: S,
+}
+
+impl<S: Real> Interpolant<S> for UpTo<'_, S> {
+    fn interval(&self) -> (S, S) {
+        (self.step.interval().0, self.end)
+    }
+
+    fn interpolate_local(&self, t: S, out: LocalMut<'_, S>) {
+        self.step.interpolate_local(t, out)
     }
 }
 

@@ -8,7 +8,7 @@ use rvf::arena::Scope;
 use rvf::{Par, Real, RealVector, RealVectorMut};
 
 use super::report::{IntegrationReport, StepProgress};
-use crate::error::{positive, same_dim, to_f64, SolverError};
+use crate::error::{non_negative, positive, same_dim, to_f64, SolverError};
 use crate::solver::{NonExhaustive, Termination};
 
 /// Parameters of the fixed-step methods ([`explicit_euler`](super::explicit_euler),
@@ -82,6 +82,31 @@ pub(crate) fn check_start<S: Real, V: RealVector<Scalar = S> + ?Sized>(
     }
     if !y.all_finite() {
         return Err(SolverError::NonFiniteInput { what: "y0" });
+    }
+    Ok(())
+}
+
+/// The start checks of the adaptive methods: [`check_start`], tolerances that are not
+/// negative and not both zero, and positive step sizes where given.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn check_adaptive_start<S: Real, V: RealVector<Scalar = S> + ?Sized>(
+    what: &'static str,
+    dim: usize,
+    y: &V,
+    t_span: (S, S),
+    (rel_tol, abs_tol): (S, S),
+    initial_step: Option<S>,
+    max_step: Option<S>,
+) -> Result<(), SolverError> {
+    check_start(what, dim, y, t_span)?;
+    non_negative("rel_tol", to_f64(rel_tol))?;
+    non_negative("abs_tol", to_f64(abs_tol))?;
+    positive("rel_tol + abs_tol", to_f64(rel_tol + abs_tol))?;
+    if let Some(h) = initial_step {
+        positive("initial_step", to_f64(h))?;
+    }
+    if let Some(h) = max_step {
+        positive("max_step", to_f64(h))?;
     }
     Ok(())
 }

@@ -8,6 +8,7 @@
 //! | [`dopri5`] | 5(4), dense output of order 4, events | adaptive | non-stiff problems to a tolerance |
 //! | [`dop853`] | 8(5,3), dense output of order 7, events | adaptive | non-stiff problems to tight tolerances |
 //! | `bdf` (feature `faer`) | 1–5, variable, dense output, events | adaptive | stiff systems, dense Jacobian (given or differenced) |
+//! | `rodas4` (feature `faer`) | 4(3), L-stable Rosenbrock, dense output of order 3, events | adaptive | stiff systems with frequent restarts or discontinuities, dense Jacobian |
 //! | [`velocity_verlet`] | 2, symplectic | fixed | mechanics `x'' = a(t, x)`, long runs |
 //! | [`linear_implicit`] | 1 or 2 | fixed | stiff linear `y' = −A·y + g(t)`, `A` SPD |
 //!
@@ -31,6 +32,8 @@ mod newton;
 mod problems;
 mod report;
 mod rk4;
+#[cfg(feature = "faer")]
+mod rodas4;
 mod runge_kutta;
 mod system;
 mod verlet;
@@ -51,6 +54,8 @@ pub use newton::finite_difference_jacobian;
 pub use problems::{Hires, Robertson, VanDerPol};
 pub use report::{IntegrationReport, StepProgress};
 pub use rk4::{rk4, rk4_in};
+#[cfg(feature = "faer")]
+pub use rodas4::{rodas4, rodas4_events_in, rodas4_in, Rodas4Params};
 pub use runge_kutta::{ExplicitRkParams, StiffnessCheck, STIFFNESS_TEST_INTERVAL};
 pub use system::{FirstOrderForm, FnSecondOrder, FnSystem, OdeSystem, SecondOrderSystem};
 pub use verlet::{velocity_verlet, velocity_verlet_in};

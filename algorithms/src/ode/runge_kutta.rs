@@ -15,13 +15,13 @@ use rvf::ops::Local;
 use rvf::{Par, Real, RealVector, RealVectorMut};
 
 use super::dense::Interpolant;
-use super::events::{Event, EventState};
-use super::fixed_step::{check_start, check_state};
+use super::events::{conclude_step, Event, EventState};
+use super::fixed_step::{check_adaptive_start, check_state};
 use super::initial_step::initial_step;
 use super::report::{IntegrationReport, StepProgress};
 use super::system::OdeSystem;
-use crate::error::{non_negative, positive, to_f64, SolverError};
-use crate::solver::{default_tol, NonExhaustive, Termination};
+use crate::error::{to_f64, SolverError};
+use crate::solver::{default_tol, NonExhaustive};
 
 /// Parameters of the adaptive explicit Runge–Kutta methods, [`dopri5`](super::dopri5) and
 /// [`dop853`](super::dop853) (also named [`Dopri5Params`](super::Dopri5Params) and
@@ -222,16 +222,15 @@ where
     V: RealVectorMut<Scalar = S> + ArenaClone + ?Sized,
     M: FnMut(&StepProgress<'_, S, V>) -> ControlFlow<()>,
 {
-    check_start(P::NAME, system.dimension(), y, t_span)?;
-    non_negative("rel_tol", to_f64(params.rel_tol))?;
-    non_negative("abs_tol", to_f64(params.abs_tol))?;
-    positive("rel_tol + abs_tol", to_f64(params.rel_tol + params.abs_tol))?;
-    if let Some(h) = params.initial_step {
-        positive("initial_step", to_f64(h))?;
-    }
-    if let Some(h) = params.max_step {
-        positive("max_step", to_f64(h))?;
-    }
+    check_adaptive_start(
+        P::NAME,
+        system.dimension(),
+        y,
+        t_span,
+        (params.rel_tol, params.abs_tol),
+        params.initial_step,
+        params.max_step,
+    )?;
 
     let f = S::from_f64_lossy;
     let par = params.par;
@@ -295,19 +294,8 @@ where
                 t: to_f64(t),
             });
         }
-        // Land on the end when the step reaches it or would leave a sliver that rounding
-        // made (n steps of (t1 − t0)/n).
-        let lands =
-            h >= t_end - t || t_end - (t + h) <= f(64.0) * S::epsilon() * t.abs().max(t_end.abs());
-        if lands {
-            h = t_end - t;
-        }
-        if h <= f(16.0) * S::epsilon() * t.abs().max(S::min_positive_value()) || !h.is_finite() {
-            return Err(SolverError::StepSizeUnderflow {
-                t: to_f64(t),
-                h: to_f64(h),
-            });
-        }
+        let lands;
+        (h, lands) = step_towards(t, h, t_end)?;
 
         let (err, evaluations) = P::attempt(
             system, par, t, h, &*y, &mut k, &mut stage, &mut y_new, &mut spare, tol,
@@ -354,35 +342,19 @@ where
                 let k = core::array::from_fn(|i| k[i].local());
                 P::step(t_start, t, h, old.local(), y_new.local(), k)
             });
-            let mut stop = false;
-            if let (Some(step), Some(scratch)) = (step.as_ref(), scratch.as_mut()) {
-                let found = event_state.check(step, scratch);
-                report.events.extend(found.hits);
-                if let Some(at) = found.terminal_at {
-                    // The state at the event is in the scratch vector.
-                    par.copy(y, &*scratch);
-                    t = at;
-                    report.t = at;
-                    report.termination = Termination::TerminalEvent;
-                    stop = true;
-                }
-            }
-            let progress = StepProgress {
-                step: report.steps,
-                t,
-                h: t - t_start,
-                y: &*y,
-                velocity: None,
-                dense: step.as_ref().map(|s| s as &dyn Interpolant<S>),
-            };
-            if monitor(&progress).is_break() {
-                report.termination = Termination::StoppedByMonitor;
+            let dense = step.as_ref().map(|s| s as &dyn Interpolant<S>);
+            if conclude_step(
+                &mut report,
+                &mut event_state,
+                dense,
+                scratch.as_mut(),
+                y,
+                t_start,
+                monitor,
+            ) {
                 return Ok(report);
             }
             drop(step);
-            if stop {
-                return Ok(report);
-            }
             // First same as last: the new step starts from f(t + h, y_new).
             k.swap(0, P::FSAL);
             let grow = if last_rejected {
@@ -414,6 +386,27 @@ where
         }
     }
     Ok(report)
+}
+
+/// The step to take from `t` towards `t_end` with `h` proposed, and whether it ends exactly
+/// on `t_end`: it does when it reaches it or would leave a sliver that rounding made (n steps
+/// of (t1 − t0)/n).
+///
+/// # Errors
+/// [`SolverError::StepSizeUnderflow`] when `h` is below the resolution of `t` (or not
+/// finite).
+pub(crate) fn step_towards<S: Real>(t: S, h: S, t_end: S) -> Result<(S, bool), SolverError> {
+    let f = S::from_f64_lossy;
+    let lands =
+        h >= t_end - t || t_end - (t + h) <= f(64.0) * S::epsilon() * t.abs().max(t_end.abs());
+    let h = if lands { t_end - t } else { h };
+    if h <= f(16.0) * S::epsilon() * t.abs().max(S::min_positive_value()) || !h.is_finite() {
+        return Err(SolverError::StepSizeUnderflow {
+            t: to_f64(t),
+            h: to_f64(h),
+        });
+    }
+    Ok((h, lands))
 }
 
 /// `n` vectors from `make`, or its first error.
