@@ -10,7 +10,8 @@
 //!   problem (e = 0.5, 4 states), by rvf's `dop853`, `ode_solvers::Dop853` (sparse output;
 //!   `SVector` for Kepler) and rvf's `dopri5` at the same tolerances; steps, evaluations and
 //!   errors are printed;
-//! - `bdf`: Robertson to t = 10¹¹ and HIRES at rtol 1e-6, time per solve.
+//! - `stiff`: BDF and Rodas4 on Robertson to t = 10¹¹ and HIRES at rtol 1e-6, time per
+//!   solve, statistics printed.
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -20,7 +21,7 @@ use std::ops::ControlFlow;
 
 use rvf_algorithms::ode::{
     dopri5_in, sample_at, BdfParams, Dop853Params, Dopri5Params, FixedStepParams, FnSystem, Hires,
-    OdeSystem, Robertson,
+    OdeSystem, Robertson, Rodas4Params,
 };
 use rvf_algorithms::Workspace;
 
@@ -418,12 +419,17 @@ fn bench_dop853(c: &mut Criterion) {
 
 /// BDF on the stiff test problems: time per solve, with the statistics printed (SciPy's BDF
 /// takes the same steps: `scripts/compare_scipy_stiff.py`).
-fn bench_bdf(c: &mut Criterion) {
-    let mut group = c.benchmark_group("ode/bdf");
+fn bench_stiff(c: &mut Criterion) {
+    let mut group = c.benchmark_group("ode/stiff");
     group.sample_size(30);
     group.warm_up_time(Duration::from_millis(300));
     group.measurement_time(Duration::from_secs(2));
-    let params = BdfParams {
+    let bdf_params = BdfParams {
+        rel_tol: 1e-6,
+        abs_tol: 1e-10,
+        ..Default::default()
+    };
+    let rodas4_params = Rodas4Params {
         rel_tol: 1e-6,
         abs_tol: 1e-10,
         ..Default::default()
@@ -437,22 +443,32 @@ fn bench_bdf(c: &mut Criterion) {
         ("hires", &Hires, &hires, Hires::END),
     ];
     for (name, system, y0, t1) in problems {
-        let mut y = y0.to_vec();
-        let r = workspace.bdf(&system, (0.0, t1), &mut y, &params).unwrap();
-        println!(
-            "bdf {name}: {} steps, {} f, {} J, {} LU",
-            r.steps, r.evaluations, r.jacobian_evaluations, r.lu_decompositions
-        );
-        group.bench_function(name, |bench| {
-            bench.iter(|| {
-                let mut y = y0.to_vec();
-                workspace.bdf(&system, (0.0, t1), &mut y, &params).unwrap();
-                black_box(y)
-            })
-        });
+        for method in ["bdf", "rodas4"] {
+            let mut solve = |y: &mut Vec<f64>| {
+                if method == "bdf" {
+                    workspace.bdf(&system, (0.0, t1), y, &bdf_params)
+                } else {
+                    workspace.rodas4(&system, (0.0, t1), y, &rodas4_params)
+                }
+                .unwrap()
+            };
+            let mut y = y0.to_vec();
+            let r = solve(&mut y);
+            println!(
+                "{method} {name}: {} steps, {} f, {} J, {} LU",
+                r.steps, r.evaluations, r.jacobian_evaluations, r.lu_decompositions
+            );
+            group.bench_function(format!("{method}_{name}"), |bench| {
+                bench.iter(|| {
+                    let mut y = y0.to_vec();
+                    solve(&mut y);
+                    black_box(y)
+                })
+            });
+        }
     }
     group.finish();
 }
 
-criterion_group!(benches, bench_rk4, bench_dopri5, bench_dop853, bench_bdf);
+criterion_group!(benches, bench_rk4, bench_dopri5, bench_dop853, bench_stiff);
 criterion_main!(benches);

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""rvf's BDF beside SciPy's solve_ivp BDF and Radau on the classic stiff problems.
+"""rvf's BDF and Rodas4 beside SciPy's solve_ivp BDF and Radau on the classic stiff problems.
 
 Builds the same systems as rvf_algorithms::ode::{Robertson, VanDerPol, Hires}, computes a
 tight reference with Radau (rtol 1e-12), runs SciPy's BDF and Radau at the tolerances of
@@ -87,9 +87,10 @@ def rvf_results():
     results = {}
     for line in out.splitlines():
         parts = line.split()
-        if len(parts) > 6 and parts[0] in {p[0] for p in PROBLEMS}:
-            steps, nfev, njev, nlu = map(int, parts[1:5])
-            results[parts[0]] = (steps, nfev, njev, nlu, np.array(list(map(float, parts[5:]))))
+        if len(parts) > 7 and parts[0] in {p[0] for p in PROBLEMS}:
+            steps, nfev, njev, nlu = map(int, parts[2:6])
+            state = np.array(list(map(float, parts[6:])))
+            results.setdefault(parts[0], []).append((f"rvf {parts[1]}", steps, nfev, njev, nlu, state))
     return results
 
 
@@ -108,9 +109,7 @@ def main():
         for method in ["BDF", "Radau"]:
             s = solve_ivp(fun, (0, t1), y0, method=method, jac=jac, rtol=rtol, atol=atol)
             rows.append((f"scipy {method}", s.t.size - 1, s.nfev, s.njev, s.nlu, s.y[:, -1]))
-        if name in rvf:
-            steps, nfev, njev, nlu, y = rvf[name]
-            rows.append(("rvf bdf", steps, nfev, njev, nlu, y))
+        rows.extend(rvf.get(name, []))
         for solver, steps, nfev, njev, nlu, y in rows:
             print(f"{name:16} {solver:10} {steps:7d} {nfev:7d} {njev:6d} {nlu:6d} "
                   f"{nfev + njev:9d} {err(y):15.2e}")
