@@ -10,9 +10,9 @@ use std::ops::ControlFlow;
 
 use rvf::prelude::*;
 use rvf_algorithms::ode::{
-    bdf, bdf_events_in, bdf_in, rodas4, rodas4_events_in, rodas4_in, sample_at, BdfParams, Event,
-    FnSystem, Hires, IntegrationReport, OdeSystem, Robertson, Rodas4Params, StepProgress,
-    VanDerPol,
+    bdf, bdf_events_in, bdf_in, rodas4, rodas4_events_in, rodas4_in, sample_at, BdfParams,
+    Brusselator, Event, FnSystem, Hires, IntegrationReport, NewtonLinearSolver, OdeSystem,
+    Robertson, Rodas4Params, StepProgress, VanDerPol,
 };
 use rvf_algorithms::{SolverError, Termination};
 
@@ -322,6 +322,25 @@ fn failures_are_errors_that_say_where() {
         ),
         "{e}"
     );
+    let no_krylov_space = BdfParams {
+        linear_solver: NewtonLinearSolver::Gmres {
+            restart: 0,
+            tolerance_factor: 0.05,
+            max_iter: 10,
+        },
+        ..Default::default()
+    };
+    let e = bdf(&smooth(), (0.0, 1.0), &mut vec![1.0], &no_krylov_space).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            SolverError::InvalidParameter {
+                name: "linear_solver: restart",
+                ..
+            }
+        ),
+        "{e}"
+    );
     // The right-hand side becomes NaN past t = 1: Newton cannot converge at any step size.
     let blows_up = FnSystem::new(1, |t: f64, y: &[f64], dy: &mut [f64]| {
         dy[0] = if t > 1.0 { f64::NAN } else { -y[0] };
@@ -486,4 +505,87 @@ fn rodas4_failures_are_errors_that_say_where() {
     )
     .unwrap_err();
     assert!(matches!(e, SolverError::DimensionMismatch(_)), "{e}");
+}
+
+#[test]
+fn matrix_free_bdf_takes_the_dense_steps_and_reaches_the_references() {
+    // Newton–Krylov solves the same Newton systems to a fraction of the Newton tolerance:
+    // the steps and the accuracy are those of dense LU (Robertson to 10¹¹ is left out:
+    // without a preconditioner the difference products lose accuracy at h·‖J‖ ~ 10¹⁴).
+    for (name, system, y0, case) in stiff_cases() {
+        if name == "robertson to 1e11" {
+            continue;
+        }
+        let dense = BdfParams {
+            rel_tol: case.rtol,
+            abs_tol: case.atol,
+            ..Default::default()
+        };
+        let matrix_free = BdfParams {
+            linear_solver: NewtonLinearSolver::gmres(),
+            ..dense
+        };
+        let mut y = y0.clone();
+        let r = bdf(&*system, (0.0, case.t1), &mut y, &matrix_free).unwrap();
+        let mut y_dense = y0.clone();
+        let r_dense = bdf(&*system, (0.0, case.t1), &mut y_dense, &dense).unwrap();
+        let e = error(&y, case.reference, case.rtol, case.atol);
+        println!(
+            "bdf gmres {name}: {} steps, {} f, {} linear iterations, {} linearisations; \
+             error {e:.2e} (dense: {} steps)",
+            r.steps, r.evaluations, r.linear_iterations, r.jacobian_evaluations, r_dense.steps
+        );
+        assert_eq!(r.lu_decompositions, 0);
+        assert!(r.linear_iterations > 0);
+        assert!(e <= 1.05 * case.scipy_error, "{name}: error {e:e}");
+        assert!(
+            r.steps <= r_dense.steps + r_dense.steps / 20,
+            "{name}: {} steps",
+            r.steps
+        );
+    }
+}
+
+#[test]
+fn brusselator_by_dense_and_matrix_free_bdf_agrees_with_rodas4() {
+    // Three solves by two methods and two linear solvers, against Rodas4 at a tight
+    // tolerance (an independent one-step method).
+    let b = Brusselator { n: 40 };
+    let y0 = b.initial_state::<f64>();
+    let mut reference = y0.clone();
+    let tight = Rodas4Params {
+        rel_tol: 1e-10,
+        abs_tol: 1e-12,
+        ..Default::default()
+    };
+    rodas4(&b, (0.0, 10.0), &mut reference, &tight).unwrap();
+    let dense = BdfParams {
+        rel_tol: 1e-6,
+        abs_tol: 1e-10,
+        ..Default::default()
+    };
+    for params in [
+        dense,
+        BdfParams {
+            linear_solver: NewtonLinearSolver::gmres(),
+            ..dense
+        },
+    ] {
+        let mut y = y0.clone();
+        let r = bdf(&b, (0.0, 10.0), &mut y, &params).unwrap();
+        let e = error(&y, &reference, 1e-6, 1e-10);
+        println!(
+            "brusselator 40 by bdf ({:?}): {} steps, error {e:.2e}",
+            params.linear_solver, r.steps
+        );
+        assert!(e < 1e-4, "{:?}: error {e:e}", params.linear_solver);
+    }
+    let mut y = y0.clone();
+    let loose = Rodas4Params {
+        rel_tol: 1e-6,
+        abs_tol: 1e-10,
+        ..Default::default()
+    };
+    rodas4(&b, (0.0, 10.0), &mut y, &loose).unwrap();
+    assert!(error(&y, &reference, 1e-6, 1e-10) < 1e-5);
 }

@@ -340,6 +340,20 @@ mod integrators {
         .unwrap();
         record.assert_flat("bdf (differenced Jacobian)", 100);
         assert!(r.jacobian_evaluations > 2, "{}", r.jacobian_evaluations);
+        // Matrix-free Newton–Krylov: GMRES in its own arena, set up once.
+        let matrix_free = BdfParams {
+            linear_solver: rvf_algorithms::ode::NewtonLinearSolver::gmres(),
+            ..params
+        };
+        let b = rvf_algorithms::ode::Brusselator { n: 20 };
+        let mut y = b.initial_state::<f64>();
+        let mut record = Record::new();
+        let r = bdf_in(&b, (0.0, 10.0), &mut y, &matrix_free, &arena, |_| {
+            record.note()
+        })
+        .unwrap();
+        record.assert_flat("bdf (matrix-free)", 100);
+        assert!(r.linear_iterations > 100, "{}", r.linear_iterations);
     }
 
     /// Rodas4 steps (a Jacobian, ∂f/∂t and an LU per step), with dense output, allocate

@@ -12,7 +12,7 @@ use super::start::{true_residual, Start, Tolerances};
 use crate::error::{to_f64, SolverError};
 use crate::no_monitor;
 use crate::solver::{default_tol, NonExhaustive, Termination, AUTO_ITERATIONS};
-use crate::workspace::{arena_for, Workspace};
+use crate::workspace::{arena_bytes, Workspace};
 
 /// Parameters of [`gmres`], [`pgmres`] and [`fgmres`]. Convergence:
 /// `‖b − A·x‖₂ ≤ max(rel_tol·‖b‖₂, abs_tol)`, checked on the true residual.
@@ -324,7 +324,8 @@ impl Workspace {
     }
 }
 
-/// An arena for the basis (`m + 1` vectors), the preconditioned directions, and the residual.
+/// An arena for the basis (`m + 1` vectors), the preconditioned directions, the residual,
+/// and the Hessenberg problem (about `m + 6` more numbers per column).
 fn gmres_arena<S: Real, B: RealVector<Scalar = S> + ?Sized>(
     b: &B,
     params: &GmresParams<S>,
@@ -332,7 +333,10 @@ fn gmres_arena<S: Real, B: RealVector<Scalar = S> + ?Sized>(
 ) -> MemoryArena {
     let m = params.restart.max(1).min(b.dimension().max(1));
     let z = if variant == Variant::Flexible { m } else { 1 };
-    arena_for(m + 1 + z + 1, b.local().len(), core::mem::size_of::<S>())
+    let hessenberg = (m + 6) * (m + 2) * core::mem::size_of::<S>() + 8 * 64;
+    MemoryArena::new(
+        arena_bytes(m + 1 + z + 1, b.local().len(), core::mem::size_of::<S>()) + hessenberg,
+    )
 }
 
 /// The Givens rotation `(c, s)` with `c·a + s·b = r`, `−s·a + c·b = 0`, `r = ±√(a² + b²)`.
@@ -380,24 +384,25 @@ where
     // A cycle longer than n cannot make progress: the Krylov space is all of ℝⁿ by then.
     let dim = params.restart.min(a.nrows().max(1));
 
-    // Everything the method keeps is made once: the basis and directions in the arena, the
-    // small Hessenberg least-squares problem on the heap before the first iteration.
+    // Everything the method keeps is made once, in the arena: the basis and directions, and
+    // the small Hessenberg least-squares problem (so that a caller that solves many systems,
+    // such as a Newton–Krylov integrator, touches no heap either).
     let outer = arena.create_scope();
-    let mut basis = Vec::with_capacity(dim + 1);
+    let mut basis = allocator_api2::vec::Vec::with_capacity_in(dim + 1, &outer);
     for _ in 0..=dim {
         basis.push(outer.clone_of(b)?);
     }
     let directions = if variant == Variant::Flexible { dim } else { 1 };
-    let mut z = Vec::with_capacity(directions);
+    let mut z = allocator_api2::vec::Vec::with_capacity_in(directions, &outer);
     for _ in 0..directions {
         z.push(outer.clone_of(b)?);
     }
     let mut r = outer.clone_of(b)?;
     // Column-major (dim + 1) × dim Hessenberg matrix, rotations, right-hand side, solution.
-    let mut h = vec![S::zero(); (dim + 1) * dim];
-    let (mut cs, mut sn) = (vec![S::zero(); dim], vec![S::zero(); dim]);
-    let mut g = vec![S::zero(); dim + 1];
-    let mut y = vec![S::zero(); dim];
+    let mut h = outer.alloc_zeroed::<S>((dim + 1) * dim)?;
+    let (mut cs, mut sn) = (outer.alloc_zeroed::<S>(dim)?, outer.alloc_zeroed::<S>(dim)?);
+    let mut g = outer.alloc_zeroed::<S>(dim + 1)?;
+    let mut y = outer.alloc_zeroed::<S>(dim)?;
     let identity = m.is_identity();
 
     // basis[1] serves as scratch whenever no cycle is running.

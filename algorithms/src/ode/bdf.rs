@@ -22,10 +22,10 @@ use super::dense::Interpolant;
 use super::events::{conclude_step, Event, EventState};
 use super::fixed_step::check_adaptive_start;
 use super::initial_step::initial_step;
-use super::newton::DenseNewton;
+use super::newton::{NewtonLinearSolver, NewtonMatrix};
 use super::report::{IntegrationReport, StepProgress};
 use super::system::OdeSystem;
-use crate::error::{to_f64, SolverError};
+use crate::error::{positive, to_f64, SolverError};
 use crate::linear::dense_lu::LuScalar;
 use crate::no_monitor;
 use crate::solver::{default_tol, NonExhaustive};
@@ -60,6 +60,9 @@ pub struct BdfParams<S> {
     /// correction that allows larger steps at the same accuracy, as `ode15s` and SciPy's
     /// BDF use) instead of the plain BDFs. Default `true`.
     pub ndf: bool,
+    /// How the Newton systems are solved: dense LU (the default) or matrix-free GMRES
+    /// ([`NewtonLinearSolver::gmres`]).
+    pub linear_solver: NewtonLinearSolver<S>,
     /// Hand the monitor the interpolating polynomial of each step ([`StepProgress::interpolate`]).
     /// Free for BDF: the polynomial is the method's own history. Default `false`.
     pub dense_output: bool,
@@ -77,6 +80,7 @@ impl<S: Real> Default for BdfParams<S> {
             max_steps: 100_000,
             max_order: MAX_ORDER,
             ndf: true,
+            linear_solver: NewtonLinearSolver::DenseLu,
             dense_output: false,
             non_exhaustive: NonExhaustive::default(),
         }
@@ -327,6 +331,16 @@ where
             requirement: "BDF orders run from 1 to 5",
         });
     }
+    if let NewtonLinearSolver::Gmres {
+        restart,
+        tolerance_factor,
+        max_iter,
+    } = params.linear_solver
+    {
+        positive("linear_solver: restart", restart as f64)?;
+        positive("linear_solver: max_iter", max_iter as f64)?;
+        positive("linear_solver: tolerance_factor", to_f64(tolerance_factor))?;
+    }
     let n_global = y.dimension();
     let n = y.local().len();
     if n != n_global {
@@ -379,7 +393,7 @@ where
     for (d1, &fi) in dd[n..2 * n].iter_mut().zip(fx.iter()) {
         *d1 = h_abs * fi;
     }
-    let mut newton = DenseNewton::<S>::new(n);
+    let mut newton = NewtonMatrix::new(n, params.linear_solver, newton_tol);
     {
         y_new.copy_from_slice(&dd[..n]);
         let cost = newton.update_jacobian(system, t0, y_new);
@@ -471,7 +485,7 @@ where
             let (converged, n_iter) = loop {
                 if !newton.is_factored() {
                     match newton.factor(c) {
-                        Ok(()) => report.lu_decompositions += 1,
+                        Ok(factored) => report.lu_decompositions += usize::from(factored),
                         Err(Some(row)) => {
                             report.lu_decompositions += 1;
                             failure = Failure::Singular(row);
@@ -510,6 +524,7 @@ where
                 );
                 report.evaluations += outcome.evaluations;
                 report.newton_iterations += outcome.iterations;
+                report.linear_iterations += outcome.linear_iterations;
                 if outcome.converged || current_jac {
                     if !outcome.converged {
                         failure = Failure::Newton;
@@ -684,6 +699,8 @@ struct NewtonOutcome {
     converged: bool,
     iterations: usize,
     evaluations: usize,
+    /// Iterations of the linear solves (matrix-free only).
+    linear_iterations: usize,
 }
 
 /// The simplified Newton iteration for `y = y_predict + d` with
@@ -696,7 +713,7 @@ fn solve_bdf_system<S, F>(
     t: S,
     c: S,
     sys: BdfSystem<'_, S>,
-    newton: &mut DenseNewton<S>,
+    newton: &mut NewtonMatrix<S>,
     tol: S,
     (y, d, fx, dy): (&mut [S], &mut [S], &mut [S], &mut [S]),
     reduce: &impl Fn(S) -> S,
@@ -713,6 +730,7 @@ where
         converged: false,
         iterations: 0,
         evaluations: 0,
+        linear_iterations: 0,
     };
     for k in 0..NEWTON_MAXITER {
         outcome.iterations = k + 1;
@@ -729,7 +747,13 @@ where
         {
             *u = c * fv - p - dv;
         }
-        newton.solve_in_place(dy);
+        let solved = newton.solve_in_place(system, dy, sys.scale);
+        let cost = solved.as_ref().unwrap_or_else(|cost| cost);
+        outcome.evaluations += cost.evaluations;
+        outcome.linear_iterations += cost.iterations;
+        if solved.is_err() {
+            break;
+        }
         let dy_norm = rms(dy, sys.scale, n_global, reduce);
         let rate = dy_norm_old.map(|old| dy_norm / old);
         if let Some(rate) = rate {

@@ -29,6 +29,8 @@ mod implicit;
 mod initial_step;
 #[cfg(feature = "faer")]
 mod newton;
+#[cfg(feature = "faer")]
+mod newton_krylov;
 mod problems;
 mod report;
 mod rk4;
@@ -50,8 +52,8 @@ pub use implicit::{
     linear_implicit, linear_implicit_in, Forcing, ImplicitParams, ImplicitScheme, ShiftedOperator,
 };
 #[cfg(feature = "faer")]
-pub use newton::finite_difference_jacobian;
-pub use problems::{Hires, Robertson, VanDerPol};
+pub use newton::{finite_difference_jacobian, NewtonLinearSolver};
+pub use problems::{Brusselator, Hires, Robertson, VanDerPol};
 pub use report::{IntegrationReport, StepProgress};
 pub use rk4::{rk4, rk4_in};
 #[cfg(feature = "faer")]

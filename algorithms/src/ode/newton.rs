@@ -3,8 +3,159 @@
 
 use rvf::Real;
 
+use super::newton_krylov::KrylovNewton;
 use super::system::OdeSystem;
 use crate::linear::dense_lu::{DenseLu, LuScalar};
+
+/// How the implicit integrators solve their Newton systems `(I − c·J)·x = r`.
+///
+/// ```
+/// use rvf_algorithms::ode::{BdfParams, NewtonLinearSolver};
+/// let matrix_free = BdfParams::<f64> {
+///     linear_solver: NewtonLinearSolver::gmres(),
+///     ..Default::default()
+/// };
+/// assert!(matches!(matrix_free.linear_solver, NewtonLinearSolver::Gmres { restart: 30, .. }));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum NewtonLinearSolver<S> {
+    /// LU factors of the dense `I − c·J` (faer), `J` from [`OdeSystem::jacobian`] or
+    /// differenced column by column (`n + 1` evaluations of `f`); `n²` numbers of memory.
+    /// For up to a few thousand unknowns.
+    DenseLu,
+    /// Matrix-free Newton–Krylov: GMRES(`restart`) on each Newton system, with `J·v` one
+    /// forward difference of `f` at the linearisation point (one evaluation per iteration).
+    /// No Jacobian is formed or stored: for large systems, and systems whose Jacobian is
+    /// unknown. As in CVODE, everything is measured in the error weights
+    /// `1 / (abs_tol + rel_tol·|yᵢ|)`: a solve stops when the weighted RMS norm of its
+    /// residual is below `tolerance_factor` times the Newton iteration's tolerance; one that
+    /// needs more than `max_iter` iterations counts as a failed Newton iteration (the step
+    /// is retried smaller). Without a preconditioner the iterations grow with `h·‖J‖`.
+    Gmres {
+        /// GMRES's Krylov dimension between restarts.
+        restart: usize,
+        /// The linear residual allowed, as a fraction of the Newton tolerance (CVODE's
+        /// `eplifac`).
+        tolerance_factor: S,
+        /// Iterations per linear solve.
+        max_iter: usize,
+    },
+}
+
+impl<S: Real> NewtonLinearSolver<S> {
+    /// [`Gmres`](Self::Gmres) with restart 30, tolerance factor 0.05 (CVODE's), and 500
+    /// iterations per solve.
+    pub fn gmres() -> Self {
+        Self::Gmres {
+            restart: 30,
+            tolerance_factor: S::from_f64_lossy(0.05),
+            max_iter: 500,
+        }
+    }
+}
+
+/// The Newton matrix `I − c·J` of an implicit integrator: dense and factored, or
+/// matrix-free.
+pub(crate) enum NewtonMatrix<S> {
+    Dense(DenseNewton<S>),
+    // Boxed: its arena and GMRES settings make it several times the dense variant's size
+    // (one allocation at set-up).
+    Krylov(Box<KrylovNewton<S>>),
+}
+
+/// What one linear solve cost beyond the caller's own evaluations.
+#[derive(Default)]
+pub(crate) struct SolveCost {
+    /// Evaluations of `f` (matrix-free products).
+    pub evaluations: usize,
+    /// Iterations of an iterative solve.
+    pub iterations: usize,
+}
+
+impl<S: LuScalar> NewtonMatrix<S> {
+    /// Set up for `n` unknowns as `solver` says, for a Newton iteration that stops at
+    /// `newton_tol` in the weighted RMS norm.
+    pub fn new(n: usize, solver: NewtonLinearSolver<S>, newton_tol: S) -> Self {
+        match solver {
+            NewtonLinearSolver::DenseLu => Self::Dense(DenseNewton::new(n)),
+            NewtonLinearSolver::Gmres {
+                restart,
+                tolerance_factor,
+                max_iter,
+            } => Self::Krylov(Box::new(KrylovNewton::new(
+                n,
+                restart,
+                tolerance_factor * newton_tol,
+                max_iter,
+            ))),
+        }
+    }
+
+    /// Takes the Jacobian at `(t, y)`: formed (dense), or the linearisation point
+    /// (matrix-free, one evaluation).
+    pub fn update_jacobian<F: OdeSystem<S> + ?Sized>(
+        &mut self,
+        system: &F,
+        t: S,
+        y: &mut [S],
+    ) -> JacobianCost {
+        match self {
+            Self::Dense(d) => d.update_jacobian(system, t, y),
+            Self::Krylov(k) => {
+                k.linearise_at(system, t, y);
+                JacobianCost { evaluations: 1 }
+            }
+        }
+    }
+
+    /// Whether solves with some `c` can go ahead.
+    pub fn is_factored(&self) -> bool {
+        match self {
+            Self::Dense(d) => d.is_factored(),
+            Self::Krylov(k) => k.is_ready(),
+        }
+    }
+
+    /// Forgets the factors (or the `c`).
+    pub fn invalidate(&mut self) {
+        match self {
+            Self::Dense(d) => d.invalidate(),
+            Self::Krylov(k) => k.invalidate(),
+        }
+    }
+
+    /// Prepares solves with `I − c·J`: `Ok(true)` if that took an LU factorisation;
+    /// `Err(Some(row))` if singular, `Err(None)` if the Jacobian is not finite.
+    pub fn factor(&mut self, c: S) -> Result<bool, Option<usize>> {
+        match self {
+            Self::Dense(d) => d.factor(c).map(|()| true),
+            Self::Krylov(k) => k.prepare(c).map(|()| false),
+        }
+    }
+
+    /// `rhs ← (I − c·J)⁻¹·rhs`; `Err` (with what it cost) if an iterative solve missed its
+    /// tolerance, measured in the error weights `1 / scale`.
+    pub fn solve_in_place<F: OdeSystem<S> + ?Sized>(
+        &mut self,
+        system: &F,
+        rhs: &mut [S],
+        scale: &[S],
+    ) -> Result<SolveCost, SolveCost> {
+        match self {
+            Self::Dense(d) => {
+                d.solve_in_place(rhs);
+                Ok(SolveCost::default())
+            }
+            Self::Krylov(k) => {
+                let cost = |c: super::newton_krylov::KrylovCost| SolveCost {
+                    evaluations: c.evaluations,
+                    iterations: c.iterations,
+                };
+                k.solve_in_place(system, rhs, scale).map(cost).map_err(cost)
+            }
+        }
+    }
+}
 
 /// The dense Jacobian of a system and the LU factors of `I − c·J`, all allocated at set-up.
 pub(crate) struct DenseNewton<S> {

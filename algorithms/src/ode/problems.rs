@@ -160,6 +160,103 @@ impl<S: Real> OdeSystem<S> for Hires {
     }
 }
 
+/// The 1-D Brusselator reaction–diffusion system (Hairer–Wanner's `BRUSS`): on `n`
+/// interior points `xᵢ = i/(n + 1)` of [0, 1],
+/// `u' = 1 + u²v − 4u + α·Δu`, `v' = 3u − u²v + α·Δv`, `α = 1/50`, with `Δ` the
+/// second difference `(n + 1)²·(wᵢ₋₁ − 2wᵢ + wᵢ₊₁)` and boundary values `u = 1`, `v = 3`;
+/// from `u = 1 + sin(2πx)`, `v = 3`, usually over `t ∈ [0, 10]`. The state interleaves
+/// `(u₁, v₁, u₂, v₂, …)`, so the Jacobian is banded (two diagonals either side). Stiff for
+/// a few hundred points (diffusion eigenvalues down to `−4α·(n + 1)²`).
+///
+/// ```
+/// use rvf_algorithms::ode::{Brusselator, OdeSystem};
+/// let b = Brusselator { n: 100 };
+/// let y0 = b.initial_state::<f64>();
+/// assert_eq!(y0.len(), 200);
+/// let mut dy = vec![0.0; 200];
+/// b.rhs(0.0, &y0, &mut dy);
+/// assert!(dy.iter().all(|v| v.is_finite()));
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct Brusselator {
+    /// Interior grid points.
+    pub n: usize,
+}
+
+impl Brusselator {
+    const ALPHA: f64 = 1.0 / 50.0;
+
+    /// `uᵢ = 1 + sin(2πxᵢ)`, `vᵢ = 3`, interleaved.
+    pub fn initial_state<S: Real>(&self) -> Vec<S> {
+        let h = 1.0 / (self.n + 1) as f64;
+        (0..self.n)
+            .flat_map(|i| {
+                let x = (i + 1) as f64 * h;
+                [
+                    S::from_f64_lossy(1.0 + (2.0 * core::f64::consts::PI * x).sin()),
+                    S::from_f64_lossy(3.0),
+                ]
+            })
+            .collect()
+    }
+
+    /// `α·(n + 1)²`, the diffusion's coefficient of the second difference.
+    fn diffusion<S: Real>(&self) -> S {
+        let m = (self.n + 1) as f64;
+        S::from_f64_lossy(Self::ALPHA * m * m)
+    }
+}
+
+impl<S: Real> OdeSystem<S> for Brusselator {
+    fn dimension(&self) -> usize {
+        2 * self.n
+    }
+    fn rhs(&self, _t: S, y: &[S], dy: &mut [S]) {
+        let f = S::from_f64_lossy;
+        let d = self.diffusion::<S>();
+        let n = self.n;
+        for i in 0..n {
+            let (u, v) = (y[2 * i], y[2 * i + 1]);
+            let (ul, vl) = if i > 0 {
+                (y[2 * i - 2], y[2 * i - 1])
+            } else {
+                (S::one(), f(3.0))
+            };
+            let (ur, vr) = if i + 1 < n {
+                (y[2 * i + 2], y[2 * i + 3])
+            } else {
+                (S::one(), f(3.0))
+            };
+            let uuv = u * u * v;
+            dy[2 * i] = S::one() + uuv - f(4.0) * u + d * (ul - f(2.0) * u + ur);
+            dy[2 * i + 1] = f(3.0) * u - uuv + d * (vl - f(2.0) * v + vr);
+        }
+    }
+    fn jacobian(&self, _t: S, y: &[S], j: &mut [S]) -> bool {
+        let f = S::from_f64_lossy;
+        let d = self.diffusion::<S>();
+        let m = 2 * self.n;
+        j.fill(S::zero());
+        for i in 0..self.n {
+            let (u, v) = (y[2 * i], y[2 * i + 1]);
+            let (ru, rv) = (2 * i, 2 * i + 1);
+            j[ru * m + ru] = f(2.0) * u * v - f(4.0) - f(2.0) * d;
+            j[ru * m + rv] = u * u;
+            j[rv * m + ru] = f(3.0) - f(2.0) * u * v;
+            j[rv * m + rv] = -u * u - f(2.0) * d;
+            if i > 0 {
+                j[ru * m + ru - 2] = d;
+                j[rv * m + rv - 2] = d;
+            }
+            if i + 1 < self.n {
+                j[ru * m + ru + 2] = d;
+                j[rv * m + rv + 2] = d;
+            }
+        }
+        true
+    }
+}
+
 #[cfg(all(test, feature = "faer"))]
 mod tests {
     use super::*;
@@ -183,5 +280,13 @@ mod tests {
         check(&Robertson, &[0.7, 2e-5, 0.3]);
         check(&VanDerPol { mu: 1000.0 }, &[1.5, -0.3]);
         check(&Hires, &[0.5, 0.1, 0.02, 0.3, 0.05, 0.4, 0.2, 0.004]);
+        let b = Brusselator { n: 7 };
+        let y: Vec<f64> = b
+            .initial_state::<f64>()
+            .iter()
+            .enumerate()
+            .map(|(k, v)| v * (1.0 + 0.1 * k as f64))
+            .collect();
+        check(&b, &y);
     }
 }
