@@ -11,7 +11,9 @@
 //!   `SVector` for Kepler) and rvf's `dopri5` at the same tolerances; steps, evaluations and
 //!   errors are printed;
 //! - `stiff`: BDF and Rodas4 on Robertson to t = 10¹¹ and HIRES at rtol 1e-6, time per
-//!   solve, statistics printed.
+//!   solve, statistics printed;
+//! - `brusselator_200`: the 1-D Brusselator (400 unknowns) by BDF with dense LU, by
+//!   matrix-free BDF (GMRES) and by Rodas4.
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -20,8 +22,8 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::ops::ControlFlow;
 
 use rvf_algorithms::ode::{
-    dopri5_in, sample_at, BdfParams, Dop853Params, Dopri5Params, FixedStepParams, FnSystem, Hires,
-    OdeSystem, Robertson, Rodas4Params,
+    dopri5_in, sample_at, BdfParams, Brusselator, Dop853Params, Dopri5Params, FixedStepParams,
+    FnSystem, Hires, NewtonLinearSolver, OdeSystem, Robertson, Rodas4Params,
 };
 use rvf_algorithms::Workspace;
 
@@ -470,5 +472,67 @@ fn bench_stiff(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_rk4, bench_dopri5, bench_dop853, bench_stiff);
+/// The 1-D Brusselator with 200 points (400 unknowns, t = 0 … 10, rtol 1e-6): BDF with dense
+/// LU factors (the analytic Jacobian), BDF matrix-free (GMRES, differenced products), and
+/// Rodas4.
+fn bench_brusselator(c: &mut Criterion) {
+    let mut group = c.benchmark_group("ode/brusselator_200");
+    group.sample_size(10);
+    group.warm_up_time(Duration::from_millis(500));
+    group.measurement_time(Duration::from_secs(4));
+    let b = Brusselator { n: 200 };
+    let y0 = b.initial_state::<f64>();
+    let dense = BdfParams {
+        rel_tol: 1e-6,
+        abs_tol: 1e-10,
+        ..Default::default()
+    };
+    let matrix_free = BdfParams {
+        linear_solver: NewtonLinearSolver::gmres(),
+        ..dense
+    };
+    let rodas4_params = Rodas4Params {
+        rel_tol: 1e-6,
+        abs_tol: 1e-10,
+        ..Default::default()
+    };
+    let mut workspace = Workspace::new();
+    for method in ["bdf_dense_lu", "bdf_gmres", "rodas4"] {
+        let mut solve = |y: &mut Vec<f64>| {
+            match method {
+                "bdf_dense_lu" => workspace.bdf(&b, (0.0, 10.0), y, &dense),
+                "bdf_gmres" => workspace.bdf(&b, (0.0, 10.0), y, &matrix_free),
+                _ => workspace.rodas4(&b, (0.0, 10.0), y, &rodas4_params),
+            }
+            .unwrap()
+        };
+        let mut y = y0.clone();
+        let r = solve(&mut y);
+        println!(
+            "{method} brusselator 200: {} steps, {} f, {} J, {} LU, {} linear iterations",
+            r.steps,
+            r.evaluations,
+            r.jacobian_evaluations,
+            r.lu_decompositions,
+            r.linear_iterations
+        );
+        group.bench_function(method, |bench| {
+            bench.iter(|| {
+                let mut y = y0.clone();
+                solve(&mut y);
+                black_box(y)
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    bench_rk4,
+    bench_dopri5,
+    bench_dop853,
+    bench_stiff,
+    bench_brusselator
+);
 criterion_main!(benches);
