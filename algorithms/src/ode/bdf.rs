@@ -90,8 +90,9 @@ impl<S: Real> Default for BdfParams<S> {
 /// Integrates the stiff system `y' = f(t, y)` over `t_span` by variable-order BDF, leaving
 /// `y` at the end time, in a fresh arena. The Jacobian is the system's
 /// [`jacobian`](OdeSystem::jacobian), or differences of `f` if it has none; the Newton matrix
-/// is factored densely (LU from faer), so this suits systems of up to a few thousand
-/// unknowns.
+/// is factored densely (LU from faer), which suits systems of up to a few thousand
+/// unknowns. For larger ones (or an unknown Jacobian) choose matrix-free Newton–Krylov,
+/// [`NewtonLinearSolver::gmres`] in [`BdfParams::linear_solver`].
 ///
 /// ```
 /// use rvf_algorithms::ode::{bdf, BdfParams, FnSystem};

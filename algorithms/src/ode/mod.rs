@@ -7,7 +7,7 @@
 //! | [`rk4`] | 4 | fixed | smooth non-stiff problems with a known step |
 //! | [`dopri5`] | 5(4), dense output of order 4, events | adaptive | non-stiff problems to a tolerance |
 //! | [`dop853`] | 8(5,3), dense output of order 7, events | adaptive | non-stiff problems to tight tolerances |
-//! | `bdf` (feature `faer`) | 1–5, variable, dense output, events | adaptive | stiff systems, dense Jacobian (given or differenced) |
+//! | `bdf` (feature `faer`) | 1–5, variable, dense output, events | adaptive | stiff systems: dense Jacobian (given or differenced) or matrix-free Newton–Krylov |
 //! | `rodas4` (feature `faer`) | 4(3), L-stable Rosenbrock, dense output of order 3, events | adaptive | stiff systems with frequent restarts or discontinuities, dense Jacobian |
 //! | [`velocity_verlet`] | 2, symplectic | fixed | mechanics `x'' = a(t, x)`, long runs |
 //! | [`linear_implicit`] | 1 or 2 | fixed | stiff linear `y' = −A·y + g(t)`, `A` SPD |
