@@ -23,6 +23,7 @@ use super::events::{conclude_step, Event, EventState};
 use super::fixed_step::check_adaptive_start;
 use super::initial_step::initial_step;
 use super::newton::{NewtonLinearSolver, NewtonMatrix};
+use super::newton_krylov::{ByVector, Reducer};
 use super::report::{IntegrationReport, StepProgress};
 use super::system::OdeSystem;
 use crate::error::{positive, to_f64, SolverError};
@@ -344,10 +345,11 @@ where
     }
     let n_global = y.dimension();
     let n = y.local().len();
-    if n != n_global {
+    if n != n_global && params.linear_solver == NewtonLinearSolver::DenseLu {
         return Err(SolverError::MissingCapability {
             capability: "a distributed dense Jacobian",
-            needed_by: "bdf factors a dense Jacobian, which needs the whole state on one process",
+            needed_by: "bdf with dense LU needs the whole state on one process: choose \
+                        NewtonLinearSolver::gmres() for a distributed state",
         });
     }
 
@@ -394,7 +396,7 @@ where
     for (d1, &fi) in dd[n..2 * n].iter_mut().zip(fx.iter()) {
         *d1 = h_abs * fi;
     }
-    let mut newton = NewtonMatrix::new(n, params.linear_solver, newton_tol);
+    let mut newton = NewtonMatrix::new(n, n_global, params.linear_solver, newton_tol);
     {
         y_new.copy_from_slice(&dd[..n]);
         let cost = newton.update_jacobian(system, t0, y_new);
@@ -485,7 +487,7 @@ where
             let c = h / coef.alpha[order];
             let (converged, n_iter) = loop {
                 if !newton.is_factored() {
-                    match newton.factor(c) {
+                    match newton.factor(c, &ByVector(&*y)) {
                         Ok(factored) => report.lu_decompositions += usize::from(factored),
                         Err(Some(row)) => {
                             report.lu_decompositions += 1;
@@ -520,7 +522,7 @@ where
                     &mut newton,
                     newton_tol,
                     (y_new, corr, fx, dy),
-                    &|v| y_reduce(&*y, v),
+                    &ByVector(&*y),
                     n_global,
                 );
                 report.evaluations += outcome.evaluations;
@@ -600,7 +602,8 @@ where
         report.steps += 1;
         report.t = t;
         let state = &dd[..n];
-        if state.iter().any(|v| !v.is_finite()) {
+        let bad = state.iter().filter(|v| !v.is_finite()).count();
+        if y_reduce(&*y, S::from_usize_lossy(bad)) > S::zero() {
             return Err(SolverError::NonFiniteState {
                 step: report.steps,
                 t: to_f64(t_start),
@@ -717,7 +720,7 @@ fn solve_bdf_system<S, F>(
     newton: &mut NewtonMatrix<S>,
     tol: S,
     (y, d, fx, dy): (&mut [S], &mut [S], &mut [S], &mut [S]),
-    reduce: &impl Fn(S) -> S,
+    reducer: &dyn Reducer<S>,
     n_global: usize,
 ) -> NewtonOutcome
 where
@@ -738,7 +741,7 @@ where
         system.rhs(t, y, fx);
         outcome.evaluations += 1;
         let bad = fx.iter().filter(|v| !v.is_finite()).count();
-        if reduce(S::from_usize_lossy(bad)) > S::zero() {
+        if reducer.sum(S::from_usize_lossy(bad)) > S::zero() {
             break;
         }
         for ((u, &fv), (&p, &dv)) in dy
@@ -748,14 +751,14 @@ where
         {
             *u = c * fv - p - dv;
         }
-        let solved = newton.solve_in_place(system, dy, sys.scale);
+        let solved = newton.solve_in_place(system, dy, sys.scale, reducer);
         let cost = solved.as_ref().unwrap_or_else(|cost| cost);
         outcome.evaluations += cost.evaluations;
         outcome.linear_iterations += cost.iterations;
         if solved.is_err() {
             break;
         }
-        let dy_norm = rms(dy, sys.scale, n_global, reduce);
+        let dy_norm = rms(dy, sys.scale, n_global, &|v| reducer.sum(v));
         let rate = dy_norm_old.map(|old| dy_norm / old);
         if let Some(rate) = rate {
             let remaining = S::from_usize_lossy(NEWTON_MAXITER - k);

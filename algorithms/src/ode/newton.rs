@@ -3,7 +3,7 @@
 
 use rvf::Real;
 
-use super::newton_krylov::KrylovNewton;
+use super::newton_krylov::{KrylovNewton, Reducer};
 use super::system::OdeSystem;
 use crate::linear::dense_lu::{DenseLu, LuScalar};
 
@@ -73,9 +73,9 @@ pub(crate) struct SolveCost {
 }
 
 impl<S: LuScalar> NewtonMatrix<S> {
-    /// Set up for `n` unknowns as `solver` says, for a Newton iteration that stops at
-    /// `newton_tol` in the weighted RMS norm.
-    pub fn new(n: usize, solver: NewtonLinearSolver<S>, newton_tol: S) -> Self {
+    /// Set up for `n` unknowns on this process (`n_global` in all) as `solver` says, for a
+    /// Newton iteration that stops at `newton_tol` in the weighted RMS norm.
+    pub fn new(n: usize, n_global: usize, solver: NewtonLinearSolver<S>, newton_tol: S) -> Self {
         match solver {
             NewtonLinearSolver::DenseLu => Self::Dense(DenseNewton::new(n)),
             NewtonLinearSolver::Gmres {
@@ -84,6 +84,7 @@ impl<S: LuScalar> NewtonMatrix<S> {
                 max_iter,
             } => Self::Krylov(Box::new(KrylovNewton::new(
                 n,
+                n_global,
                 restart,
                 tolerance_factor * newton_tol,
                 max_iter,
@@ -125,11 +126,12 @@ impl<S: LuScalar> NewtonMatrix<S> {
     }
 
     /// Prepares solves with `I − c·J`: `Ok(true)` if that took an LU factorisation;
-    /// `Err(Some(row))` if singular, `Err(None)` if the Jacobian is not finite.
-    pub fn factor(&mut self, c: S) -> Result<bool, Option<usize>> {
+    /// `Err(Some(row))` if singular, `Err(None)` if the Jacobian is not finite (`reducer`:
+    /// the state's reductions, so that every process decides alike).
+    pub fn factor(&mut self, c: S, reducer: &dyn Reducer<S>) -> Result<bool, Option<usize>> {
         match self {
             Self::Dense(d) => d.factor(c).map(|()| true),
-            Self::Krylov(k) => k.prepare(c).map(|()| false),
+            Self::Krylov(k) => k.prepare(c, reducer).map(|()| false),
         }
     }
 
@@ -140,6 +142,7 @@ impl<S: LuScalar> NewtonMatrix<S> {
         system: &F,
         rhs: &mut [S],
         scale: &[S],
+        reducer: &dyn Reducer<S>,
     ) -> Result<SolveCost, SolveCost> {
         match self {
             Self::Dense(d) => {
@@ -151,7 +154,9 @@ impl<S: LuScalar> NewtonMatrix<S> {
                     evaluations: c.evaluations,
                     iterations: c.iterations,
                 };
-                k.solve_in_place(system, rhs, scale).map(cost).map_err(cost)
+                k.solve_in_place(system, rhs, scale, reducer)
+                    .map(cost)
+                    .map_err(cost)
             }
         }
     }

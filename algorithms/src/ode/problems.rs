@@ -200,6 +200,44 @@ impl Brusselator {
             .collect()
     }
 
+    /// The boundary values `(u, v) = (1, 3)`.
+    pub fn boundary<S: Real>() -> [S; 2] {
+        [S::one(), S::from_f64_lossy(3.0)]
+    }
+
+    /// The right-hand side on a block of consecutive points `y` (interleaved `u, v`), given
+    /// the values at the points either side of it (a neighbour's, or
+    /// [`boundary`](Self::boundary) at the ends): for distributing the problem, each process
+    /// evaluates its own block after exchanging one point with each neighbour.
+    ///
+    /// # Panics
+    /// If `y` and `dy` differ in length or the length is odd.
+    pub fn rhs_of_block<S: Real>(&self, left: [S; 2], y: &[S], right: [S; 2], dy: &mut [S]) {
+        assert!(
+            y.len() == dy.len() && y.len().is_multiple_of(2),
+            "rhs_of_block: lengths"
+        );
+        let f = S::from_f64_lossy;
+        let d = self.diffusion::<S>();
+        let points = y.len() / 2;
+        for i in 0..points {
+            let (u, v) = (y[2 * i], y[2 * i + 1]);
+            let [ul, vl] = if i > 0 {
+                [y[2 * i - 2], y[2 * i - 1]]
+            } else {
+                left
+            };
+            let [ur, vr] = if i + 1 < points {
+                [y[2 * i + 2], y[2 * i + 3]]
+            } else {
+                right
+            };
+            let uuv = u * u * v;
+            dy[2 * i] = S::one() + uuv - f(4.0) * u + d * (ul - f(2.0) * u + ur);
+            dy[2 * i + 1] = f(3.0) * u - uuv + d * (vl - f(2.0) * v + vr);
+        }
+    }
+
     /// `α·(n + 1)²`, the diffusion's coefficient of the second difference.
     fn diffusion<S: Real>(&self) -> S {
         let m = (self.n + 1) as f64;
@@ -212,25 +250,8 @@ impl<S: Real> OdeSystem<S> for Brusselator {
         2 * self.n
     }
     fn rhs(&self, _t: S, y: &[S], dy: &mut [S]) {
-        let f = S::from_f64_lossy;
-        let d = self.diffusion::<S>();
-        let n = self.n;
-        for i in 0..n {
-            let (u, v) = (y[2 * i], y[2 * i + 1]);
-            let (ul, vl) = if i > 0 {
-                (y[2 * i - 2], y[2 * i - 1])
-            } else {
-                (S::one(), f(3.0))
-            };
-            let (ur, vr) = if i + 1 < n {
-                (y[2 * i + 2], y[2 * i + 3])
-            } else {
-                (S::one(), f(3.0))
-            };
-            let uuv = u * u * v;
-            dy[2 * i] = S::one() + uuv - f(4.0) * u + d * (ul - f(2.0) * u + ur);
-            dy[2 * i + 1] = f(3.0) * u - uuv + d * (vl - f(2.0) * v + vr);
-        }
+        let boundary = Self::boundary();
+        self.rhs_of_block(boundary, y, boundary, dy);
     }
     fn jacobian(&self, _t: S, y: &[S], j: &mut [S]) -> bool {
         let f = S::from_f64_lossy;
