@@ -13,7 +13,7 @@
 //! - `stiff`: BDF and Rodas4 on Robertson to t = 10¹¹ and HIRES at rtol 1e-6, time per
 //!   solve, statistics printed;
 //! - `brusselator_200`: the 1-D Brusselator (400 unknowns) by BDF with dense LU, by
-//!   matrix-free BDF (GMRES) and by Rodas4.
+//!   matrix-free BDF (GMRES), by BDF with the sparse Jacobian (ILU(0)-GMRES) and by Rodas4.
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -473,8 +473,8 @@ fn bench_stiff(c: &mut Criterion) {
 }
 
 /// The 1-D Brusselator with 200 points (400 unknowns, t = 0 … 10, rtol 1e-6): BDF with dense
-/// LU factors (the analytic Jacobian), BDF matrix-free (GMRES, differenced products), and
-/// Rodas4.
+/// LU factors (the analytic Jacobian), BDF matrix-free (GMRES, differenced products), BDF
+/// with the sparse Jacobian and ILU(0)-preconditioned GMRES, and Rodas4.
 fn bench_brusselator(c: &mut Criterion) {
     let mut group = c.benchmark_group("ode/brusselator_200");
     group.sample_size(10);
@@ -491,17 +491,22 @@ fn bench_brusselator(c: &mut Criterion) {
         linear_solver: NewtonLinearSolver::gmres(),
         ..dense
     };
+    let sparse = BdfParams {
+        linear_solver: NewtonLinearSolver::sparse_ilu0(),
+        ..dense
+    };
     let rodas4_params = Rodas4Params {
         rel_tol: 1e-6,
         abs_tol: 1e-10,
         ..Default::default()
     };
     let mut workspace = Workspace::new();
-    for method in ["bdf_dense_lu", "bdf_gmres", "rodas4"] {
+    for method in ["bdf_dense_lu", "bdf_gmres", "bdf_sparse_ilu0", "rodas4"] {
         let mut solve = |y: &mut Vec<f64>| {
             match method {
                 "bdf_dense_lu" => workspace.bdf(&b, (0.0, 10.0), y, &dense),
                 "bdf_gmres" => workspace.bdf(&b, (0.0, 10.0), y, &matrix_free),
+                "bdf_sparse_ilu0" => workspace.bdf(&b, (0.0, 10.0), y, &sparse),
                 _ => workspace.rodas4(&b, (0.0, 10.0), y, &rodas4_params),
             }
             .unwrap()

@@ -1,4 +1,5 @@
-//! Statistics and final states of rvf's BDF (dense LU, and matrix-free Newton–Krylov) and
+//! Statistics and final states of rvf's BDF (dense LU, matrix-free Newton–Krylov, and
+//! ILU(0)-preconditioned GMRES on the sparse Jacobian where the problem gives one) and
 //! Rodas4 on the classic stiff problems and the 1-D Brusselator, one line each, for
 //! `scripts/compare_scipy_stiff.py` (which runs SciPy's BDF and Radau on the same problems at
 //! the same tolerances and prints everything side by side).
@@ -25,16 +26,24 @@ fn run<F: OdeSystem<f64>>(name: &str, system: &F, y0: &[f64], t1: f64, rtol: f64
         linear_solver: NewtonLinearSolver::gmres(),
         ..bdf_params
     };
-    for method in ["bdf", "bdf_gmres", "rodas4"] {
+    let ilu0_params = BdfParams {
+        linear_solver: NewtonLinearSolver::sparse_ilu0(),
+        ..bdf_params
+    };
+    for method in ["bdf", "bdf_gmres", "bdf_ilu0", "rodas4"] {
         if method == "bdf_gmres" && name == "robertson_1e11" {
             // Without a preconditioner the difference products lose the Newton systems'
             // accuracy once h·‖J‖ reaches ~10¹⁴: 12 343 steps and 9·10⁶ GMRES iterations.
             continue;
         }
+        if method == "bdf_ilu0" && system.jacobian_pattern().is_none() {
+            continue; // no sparse Jacobian
+        }
         let mut y = y0.to_vec();
         let r = match method {
             "bdf" => bdf(system, (0.0, t1), &mut y, &bdf_params),
             "bdf_gmres" => bdf(system, (0.0, t1), &mut y, &gmres_params),
+            "bdf_ilu0" => bdf(system, (0.0, t1), &mut y, &ilu0_params),
             _ => rodas4(system, (0.0, t1), &mut y, &rodas4_params),
         }
         .expect(method);

@@ -354,6 +354,16 @@ mod integrators {
         .unwrap();
         record.assert_flat("bdf (matrix-free)", 100);
         assert!(r.linear_iterations > 100, "{}", r.linear_iterations);
+        // The sparse Jacobian with ILU(0)-preconditioned GMRES.
+        let sparse = BdfParams {
+            linear_solver: rvf_algorithms::ode::NewtonLinearSolver::sparse_ilu0(),
+            ..params
+        };
+        let mut y = b.initial_state::<f64>();
+        let mut record = Record::new();
+        let r = bdf_in(&b, (0.0, 10.0), &mut y, &sparse, &arena, |_| record.note()).unwrap();
+        record.assert_flat("bdf (sparse ILU(0))", 100);
+        assert!(r.linear_iterations > 100, "{}", r.linear_iterations);
     }
 
     /// Rodas4 steps (a Jacobian, ∂f/∂t and an LU per step), with dense output, allocate

@@ -41,40 +41,14 @@ impl<S: Real + nalgebra::Scalar> Ilu0<S> {
     pub fn new(a: &nalgebra_sparse::CsrMatrix<S>) -> Result<Self, SolverError> {
         let start = Instant::now();
         let mut lu = SparseRows::from_csr("ILU(0)", a, |_, _| true)?;
-        let n = lu.n();
-        // Where row i keeps column j, for the row being eliminated (usize::MAX: not stored).
-        let mut position = vec![usize::MAX; n];
-        for i in 0..n {
-            let (start_i, end_i) = (lu.offsets[i], lu.offsets[i + 1]);
-            for k in start_i..end_i {
-                position[lu.cols[k]] = k;
+        let mut position = vec![usize::MAX; lu.n()];
+        lu.ilu0_in_place(&mut position).map_err(|(row, pivot)| {
+            SolverError::FactorizationFailed {
+                method: "ILU(0)",
+                row,
+                pivot: pivot.to_f64().unwrap_or(f64::NAN),
             }
-            // IKJ elimination: for each stored (i, k) with k < i, in increasing k.
-            for ik in start_i..lu.diag[i] {
-                let k = lu.cols[ik];
-                let l = lu.vals[ik] / lu.vals[lu.diag[k]];
-                lu.vals[ik] = l;
-                let (_, upper_k) = lu.split_row(k);
-                for kj in upper_k {
-                    let p = position[lu.cols[kj]];
-                    if p != usize::MAX {
-                        let u = lu.vals[kj];
-                        lu.vals[p] -= l * u;
-                    }
-                }
-            }
-            let pivot = lu.vals[lu.diag[i]];
-            if !(pivot != S::zero() && pivot.is_finite()) {
-                return Err(SolverError::FactorizationFailed {
-                    method: "ILU(0)",
-                    row: i,
-                    pivot: pivot.to_f64().unwrap_or(f64::NAN),
-                });
-            }
-            for k in start_i..end_i {
-                position[lu.cols[k]] = usize::MAX;
-            }
-        }
+        })?;
         Ok(Self {
             lu,
             setup: start.elapsed(),

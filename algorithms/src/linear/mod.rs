@@ -37,8 +37,8 @@ mod pipelined_cg;
 mod poisson;
 mod preconditioner;
 mod report;
-#[cfg(feature = "sparse")]
-mod sparse_factor;
+#[cfg(any(feature = "sparse", feature = "faer"))]
+pub(crate) mod sparse_factor;
 #[cfg(feature = "sparse")]
 mod ssor;
 mod start;

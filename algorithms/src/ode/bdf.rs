@@ -337,6 +337,11 @@ where
         restart,
         tolerance_factor,
         max_iter,
+    }
+    | NewtonLinearSolver::SparseIlu0 {
+        restart,
+        tolerance_factor,
+        max_iter,
     } = params.linear_solver
     {
         positive("linear_solver: restart", restart as f64)?;
@@ -345,11 +350,11 @@ where
     }
     let n_global = y.dimension();
     let n = y.local().len();
-    if n != n_global && params.linear_solver == NewtonLinearSolver::DenseLu {
+    if n != n_global && !matches!(params.linear_solver, NewtonLinearSolver::Gmres { .. }) {
         return Err(SolverError::MissingCapability {
             capability: "a distributed dense Jacobian",
-            needed_by: "bdf with dense LU needs the whole state on one process: choose \
-                        NewtonLinearSolver::gmres() for a distributed state",
+            needed_by: "bdf with dense LU or sparse ILU(0) needs the whole state on one \
+                        process: choose NewtonLinearSolver::gmres() for a distributed state",
         });
     }
 
@@ -396,7 +401,10 @@ where
     for (d1, &fi) in dd[n..2 * n].iter_mut().zip(fx.iter()) {
         *d1 = h_abs * fi;
     }
-    let mut newton = NewtonMatrix::new(n, n_global, params.linear_solver, newton_tol);
+    let pattern = matches!(params.linear_solver, NewtonLinearSolver::SparseIlu0 { .. })
+        .then(|| system.jacobian_pattern())
+        .flatten();
+    let mut newton = NewtonMatrix::new(n, n_global, params.linear_solver, newton_tol, pattern)?;
     {
         y_new.copy_from_slice(&dd[..n]);
         let cost = newton.update_jacobian(system, t0, y_new);

@@ -31,6 +31,8 @@ mod initial_step;
 mod newton;
 #[cfg(feature = "faer")]
 mod newton_krylov;
+#[cfg(feature = "faer")]
+mod newton_sparse;
 mod problems;
 mod report;
 mod rk4;

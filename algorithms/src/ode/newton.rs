@@ -3,8 +3,10 @@
 
 use rvf::Real;
 
-use super::newton_krylov::{KrylovNewton, Reducer};
+use super::newton_krylov::{KrylovCost, KrylovNewton, Reducer};
+use super::newton_sparse::SparseNewton;
 use super::system::OdeSystem;
+use crate::error::SolverError;
 use crate::linear::dense_lu::{DenseLu, LuScalar};
 
 /// How the implicit integrators solve their Newton systems `(I − c·J)·x = r`.
@@ -40,9 +42,33 @@ pub enum NewtonLinearSolver<S> {
         /// Iterations per linear solve.
         max_iter: usize,
     },
+    /// The system's sparse Jacobian ([`OdeSystem::jacobian_pattern`] and
+    /// [`OdeSystem::jacobian_sparse`]), `I − c·J` formed on its pattern, and GMRES
+    /// preconditioned by that matrix's ILU(0) factors (no fill-in), weighted and stopped as
+    /// for [`Gmres`](Self::Gmres). Exact products, memory proportional to the nonzeros: for
+    /// large sparse systems (reaction–diffusion, banded), including very stiff ones that
+    /// defeat the unpreconditioned matrix-free iteration. One process only.
+    SparseIlu0 {
+        /// GMRES's Krylov dimension between restarts.
+        restart: usize,
+        /// The linear residual allowed, as a fraction of the Newton tolerance.
+        tolerance_factor: S,
+        /// Iterations per linear solve.
+        max_iter: usize,
+    },
 }
 
 impl<S: Real> NewtonLinearSolver<S> {
+    /// [`SparseIlu0`](Self::SparseIlu0) with restart 30, tolerance factor 0.05 and 500
+    /// iterations per solve.
+    pub fn sparse_ilu0() -> Self {
+        Self::SparseIlu0 {
+            restart: 30,
+            tolerance_factor: S::from_f64_lossy(0.05),
+            max_iter: 500,
+        }
+    }
+
     /// [`Gmres`](Self::Gmres) with restart 30, tolerance factor 0.05 (CVODE's), and 500
     /// iterations per solve.
     pub fn gmres() -> Self {
@@ -61,6 +87,7 @@ pub(crate) enum NewtonMatrix<S> {
     // Boxed: its arena and GMRES settings make it several times the dense variant's size
     // (one allocation at set-up).
     Krylov(Box<KrylovNewton<S>>),
+    Sparse(Box<SparseNewton<S>>),
 }
 
 /// What one linear solve cost beyond the caller's own evaluations.
@@ -74,9 +101,20 @@ pub(crate) struct SolveCost {
 
 impl<S: LuScalar> NewtonMatrix<S> {
     /// Set up for `n` unknowns on this process (`n_global` in all) as `solver` says, for a
-    /// Newton iteration that stops at `newton_tol` in the weighted RMS norm.
-    pub fn new(n: usize, n_global: usize, solver: NewtonLinearSolver<S>, newton_tol: S) -> Self {
-        match solver {
+    /// Newton iteration that stops at `newton_tol` in the weighted RMS norm; `pattern` is
+    /// the system's sparse Jacobian pattern, needed by [`NewtonLinearSolver::SparseIlu0`].
+    ///
+    /// # Errors
+    /// [`SolverError::MissingCapability`] for the sparse solver without a pattern, and the
+    /// pattern's errors.
+    pub fn new(
+        n: usize,
+        n_global: usize,
+        solver: NewtonLinearSolver<S>,
+        newton_tol: S,
+        pattern: Option<(Vec<usize>, Vec<usize>)>,
+    ) -> Result<Self, SolverError> {
+        Ok(match solver {
             NewtonLinearSolver::DenseLu => Self::Dense(DenseNewton::new(n)),
             NewtonLinearSolver::Gmres {
                 restart,
@@ -89,7 +127,25 @@ impl<S: LuScalar> NewtonMatrix<S> {
                 tolerance_factor * newton_tol,
                 max_iter,
             ))),
-        }
+            NewtonLinearSolver::SparseIlu0 {
+                restart,
+                tolerance_factor,
+                max_iter,
+            } => {
+                let pattern = pattern.ok_or(SolverError::MissingCapability {
+                    capability: "jacobian_pattern()",
+                    needed_by: "NewtonLinearSolver::SparseIlu0 (implement jacobian_pattern and \
+                                jacobian_sparse, or choose another linear solver)",
+                })?;
+                Self::Sparse(Box::new(SparseNewton::new(
+                    n,
+                    pattern,
+                    restart,
+                    tolerance_factor * newton_tol,
+                    max_iter,
+                )?))
+            }
+        })
     }
 
     /// Takes the Jacobian at `(t, y)`: formed (dense), or the linearisation point
@@ -106,6 +162,7 @@ impl<S: LuScalar> NewtonMatrix<S> {
                 k.linearise_at(system, t, y);
                 JacobianCost { evaluations: 1 }
             }
+            Self::Sparse(s) => s.update_jacobian(system, t, y),
         }
     }
 
@@ -114,6 +171,7 @@ impl<S: LuScalar> NewtonMatrix<S> {
         match self {
             Self::Dense(d) => d.is_factored(),
             Self::Krylov(k) => k.is_ready(),
+            Self::Sparse(s) => s.is_factored(),
         }
     }
 
@@ -122,6 +180,7 @@ impl<S: LuScalar> NewtonMatrix<S> {
         match self {
             Self::Dense(d) => d.invalidate(),
             Self::Krylov(k) => k.invalidate(),
+            Self::Sparse(s) => s.invalidate(),
         }
     }
 
@@ -132,6 +191,7 @@ impl<S: LuScalar> NewtonMatrix<S> {
         match self {
             Self::Dense(d) => d.factor(c).map(|()| true),
             Self::Krylov(k) => k.prepare(c, reducer).map(|()| false),
+            Self::Sparse(s) => s.factor(c).map(|()| false),
         }
     }
 
@@ -149,15 +209,23 @@ impl<S: LuScalar> NewtonMatrix<S> {
                 d.solve_in_place(rhs);
                 Ok(SolveCost::default())
             }
-            Self::Krylov(k) => {
-                let cost = |c: super::newton_krylov::KrylovCost| SolveCost {
-                    evaluations: c.evaluations,
-                    iterations: c.iterations,
-                };
-                k.solve_in_place(system, rhs, scale, reducer)
-                    .map(cost)
-                    .map_err(cost)
-            }
+            Self::Krylov(k) => k
+                .solve_in_place(system, rhs, scale, reducer)
+                .map(SolveCost::from)
+                .map_err(SolveCost::from),
+            Self::Sparse(s) => s
+                .solve_in_place(rhs, scale, reducer)
+                .map(SolveCost::from)
+                .map_err(SolveCost::from),
+        }
+    }
+}
+
+impl From<KrylovCost> for SolveCost {
+    fn from(c: KrylovCost) -> Self {
+        Self {
+            evaluations: c.evaluations,
+            iterations: c.iterations,
         }
     }
 }

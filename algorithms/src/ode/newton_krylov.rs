@@ -139,16 +139,8 @@ impl<S: Real> KrylovNewton<S> {
             n_global: self.n_global,
             reducer,
         };
-        let b = Part {
-            data: &self.rhs[..],
-            dim: self.n_global,
-            reducer,
-        };
-        let mut x = Part {
-            data: &mut *rhs,
-            dim: self.n_global,
-            reducer,
-        };
+        let b = Part::new(&self.rhs[..], self.n_global, reducer);
+        let mut x = Part::new(&mut *rhs, self.n_global, reducer);
         let result = gmres_in(&operator, &b, &mut x, &self.gmres, &self.arena, |_| {
             ControlFlow::Continue(())
         });
@@ -250,10 +242,17 @@ impl<S: Real, V: RealVector<Scalar = S> + ?Sized> Reducer<S> for ByVector<'_, V>
 /// This process's part of a vector (`data`) with the global dimension and reductions of the
 /// state: lets GMRES run on the integrator's slices, whether the state is local or spread
 /// over processes.
-struct Part<'r, S, D> {
+pub(crate) struct Part<'r, S, D> {
     data: D,
     dim: usize,
     reducer: &'r dyn Reducer<S>,
+}
+
+impl<'r, S, D> Part<'r, S, D> {
+    /// `data` as part of a vector of `dim` entries reduced by `reducer`.
+    pub fn new(data: D, dim: usize, reducer: &'r dyn Reducer<S>) -> Self {
+        Self { data, dim, reducer }
+    }
 }
 
 impl<S: Real, D: Deref<Target = [S]>> RealVector for Part<'_, S, D> {

@@ -51,6 +51,13 @@ impl<S: Real> OdeSystem<S> for Robertson {
         ]);
         true
     }
+    /// All nine entries: the dense Jacobian's order.
+    fn jacobian_pattern(&self) -> Option<(Vec<usize>, Vec<usize>)> {
+        Some((vec![0, 3, 6, 9], vec![0, 1, 2, 0, 1, 2, 0, 1, 2]))
+    }
+    fn jacobian_sparse(&self, t: S, y: &[S], values: &mut [S]) -> bool {
+        self.jacobian(t, y, values)
+    }
 }
 
 /// The Van der Pol oscillator in the stiff test set's scaling: `y₁' = y₂`,
@@ -276,6 +283,59 @@ impl<S: Real> OdeSystem<S> for Brusselator {
         }
         true
     }
+    /// Row `2i` (`u`) holds columns `2i − 2, 2i, 2i + 1, 2i + 2`, row `2i + 1` (`v`)
+    /// columns `2i − 1, 2i, 2i + 1, 2i + 3` (fewer at the ends): 8 per point.
+    fn jacobian_pattern(&self) -> Option<(Vec<usize>, Vec<usize>)> {
+        let n = self.n;
+        let mut offsets = vec![0];
+        let mut cols = Vec::with_capacity(8 * n);
+        for i in 0..n {
+            let (ru, rv) = (2 * i, 2 * i + 1);
+            for row in [ru, rv] {
+                if i > 0 {
+                    cols.push(row - 2);
+                }
+                cols.extend([ru, rv]);
+                if i + 1 < n {
+                    cols.push(row + 2);
+                }
+                offsets.push(cols.len());
+            }
+        }
+        Some((offsets, cols))
+    }
+    fn jacobian_sparse(&self, _t: S, y: &[S], values: &mut [S]) -> bool {
+        let f = S::from_f64_lossy;
+        let d = self.diffusion::<S>();
+        let mut k = 0;
+        let mut put = |v: S| {
+            values[k] = v;
+            k += 1;
+        };
+        for i in 0..self.n {
+            let (u, v) = (y[2 * i], y[2 * i + 1]);
+            let (left, right) = (i > 0, i + 1 < self.n);
+            // Row u: (u left), ∂/∂u, ∂/∂v, (u right).
+            if left {
+                put(d);
+            }
+            put(f(2.0) * u * v - f(4.0) - f(2.0) * d);
+            put(u * u);
+            if right {
+                put(d);
+            }
+            // Row v: (v left), ∂/∂u, ∂/∂v, (v right).
+            if left {
+                put(d);
+            }
+            put(f(3.0) - f(2.0) * u * v);
+            put(-u * u - f(2.0) * d);
+            if right {
+                put(d);
+            }
+        }
+        true
+    }
 }
 
 #[cfg(all(test, feature = "faer"))]
@@ -302,6 +362,32 @@ mod tests {
         check(&VanDerPol { mu: 1000.0 }, &[1.5, -0.3]);
         check(&Hires, &[0.5, 0.1, 0.02, 0.3, 0.05, 0.4, 0.2, 0.004]);
         let b = Brusselator { n: 7 };
+        let yb: Vec<f64> = b
+            .initial_state::<f64>()
+            .iter()
+            .enumerate()
+            .map(|(k, v)| v * (1.0 + 0.1 * k as f64))
+            .collect();
+        // The sparse Jacobians hold the dense ones' entries on their patterns, and nothing
+        // is left out.
+        fn sparse_matches_dense<F: OdeSystem<f64>>(system: &F, y: &[f64]) {
+            let n = y.len();
+            let mut dense = vec![0.0; n * n];
+            assert!(system.jacobian(0.0, y, &mut dense));
+            let (offsets, cols) = system.jacobian_pattern().unwrap();
+            let mut values = vec![0.0; cols.len()];
+            assert!(system.jacobian_sparse(0.0, y, &mut values));
+            let mut covered = vec![0.0; n * n];
+            for i in 0..n {
+                for k in offsets[i]..offsets[i + 1] {
+                    assert_eq!(values[k], dense[i * n + cols[k]], "({i}, {})", cols[k]);
+                    covered[i * n + cols[k]] = values[k];
+                }
+            }
+            assert_eq!(covered, dense);
+        }
+        sparse_matches_dense(&b, &yb);
+        sparse_matches_dense(&Robertson, &[0.7, 2e-5, 0.3]);
         let y: Vec<f64> = b
             .initial_state::<f64>()
             .iter()

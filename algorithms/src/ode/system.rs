@@ -53,6 +53,23 @@ pub trait OdeSystem<S: Real> {
         let _ = (t, y, jac);
         false
     }
+
+    /// The sparsity pattern of `∂f/∂y` in compressed rows — `n + 1` row offsets and each
+    /// row's column indices, sorted, every diagonal entry included — for a system that
+    /// gives its Jacobian sparse through [`jacobian_sparse`](Self::jacobian_sparse) (BDF's
+    /// [`NewtonLinearSolver::SparseIlu0`](super::NewtonLinearSolver)); `None`, the default,
+    /// otherwise. Asked once per integration.
+    fn jacobian_pattern(&self) -> Option<(Vec<usize>, Vec<usize>)> {
+        None
+    }
+
+    /// Writes `∂f/∂y` at `(t, y)` into `values`, one value per entry of
+    /// [`jacobian_pattern`](Self::jacobian_pattern) in its order, and returns `true`; the
+    /// default returns `false` (no sparse Jacobian).
+    fn jacobian_sparse(&self, t: S, y: &[S], values: &mut [S]) -> bool {
+        let _ = (t, y, values);
+        false
+    }
 }
 
 /// A second-order system `x'' = a(t, x)` (forces that depend on positions only), the form
@@ -85,6 +102,12 @@ macro_rules! forward_systems {
             }
             fn jacobian(&self, t: S, y: &[S], jac: &mut [S]) -> bool {
                 (**self).jacobian(t, y, jac)
+            }
+            fn jacobian_pattern(&self) -> Option<(Vec<usize>, Vec<usize>)> {
+                (**self).jacobian_pattern()
+            }
+            fn jacobian_sparse(&self, t: S, y: &[S], values: &mut [S]) -> bool {
+                (**self).jacobian_sparse(t, y, values)
             }
         }
 
