@@ -22,6 +22,8 @@ mod csr;
 pub(crate) mod dense_lu;
 #[cfg(feature = "mpi")]
 mod distributed;
+#[cfg(feature = "mpi")]
+mod distributed_csr;
 mod fused;
 mod gmres;
 #[cfg(feature = "sparse")]
@@ -54,6 +56,8 @@ pub use csr::CsrMatrix32;
 pub use dense_lu::LuScalar;
 #[cfg(feature = "mpi")]
 pub use distributed::DistributedPoisson2d;
+#[cfg(feature = "mpi")]
+pub use distributed_csr::{DistributedCsr, HaloTraffic};
 pub use gmres::{fgmres, fgmres_in, gmres, gmres_in, pgmres, pgmres_in, GmresParams};
 #[cfg(feature = "sparse")]
 pub use ic0::Ic0;
