@@ -13,6 +13,8 @@ use rvf::{Par, Real};
 
 use super::csr::CsrView;
 use super::operator::LinearOperator;
+use super::preconditioner::Preconditioner;
+use super::sparse_factor::SparseRows;
 use crate::error::SolverError;
 
 /// A square sparse matrix distributed by rows: this process's block of rows (in
@@ -203,6 +205,58 @@ impl<'c, C: Communicator, S: Real + Equivalence> DistributedCsr<'c, C, S> {
         }
     }
 
+    /// Block Jacobi with ILU(0) blocks: each process factors the diagonal block of its rows
+    /// (the entries whose columns it owns) by ILU(0) and applies it to its part of the
+    /// residual, with no communication. Collective (every process learns of a failure).
+    ///
+    /// # Errors
+    /// On every process, [`SolverError::FactorizationFailed`] if any process's block lacks a
+    /// diagonal entry or meets a zero pivot (the row is global on the process that failed).
+    pub fn block_jacobi_ilu0(&self) -> Result<BlockJacobiIlu0<S>, SolverError> {
+        let rows = self.offsets.len() - 1;
+        let start = self.layout.local_range().start;
+        let (mut offsets, mut cols, mut vals) = (vec![0], Vec::new(), Vec::new());
+        for i in 0..rows {
+            for k in self.offsets[i]..self.offsets[i + 1] {
+                // Owned columns come first in the extended numbering, in their order.
+                let c = self.cols[k] as usize;
+                if c < rows {
+                    cols.push(c);
+                    vals.push(self.vals[k]);
+                }
+            }
+            offsets.push(cols.len());
+        }
+        let factored = SparseRows::from_pattern("block Jacobi ILU(0)", offsets, cols, rows)
+            .and_then(|mut lu| {
+                lu.vals.copy_from_slice(&vals);
+                let mut position = vec![usize::MAX; rows];
+                lu.ilu0_in_place(&mut position).map_err(|(row, pivot)| {
+                    SolverError::FactorizationFailed {
+                        method: "block Jacobi ILU(0)",
+                        row: start + row,
+                        pivot: pivot.to_f64().unwrap_or(f64::NAN),
+                    }
+                })?;
+                Ok(lu)
+            });
+        let mut failed = 0u8;
+        self.comm.all_reduce_into(
+            &u8::from(factored.is_err()),
+            &mut failed,
+            mpi::collective::SystemOperation::max(),
+        );
+        match factored {
+            Ok(lu) if failed == 0 => Ok(BlockJacobiIlu0 { lu }),
+            Ok(_) => Err(SolverError::FactorizationFailed {
+                method: "block Jacobi ILU(0) (on another process)",
+                row: 0,
+                pivot: 0.0,
+            }),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Entries stored on this process.
     pub fn local_nnz(&self) -> usize {
         self.vals.len()
@@ -273,5 +327,23 @@ impl<C: Communicator, S: Real + Equivalence> LinearOperator<S> for DistributedCs
             "DistributedCsr: local blocks must have {rows} elements"
         );
         x.with_slice(|xs| y.with_slice_mut(|ys| self.product(xs, ys)));
+    }
+}
+
+/// Block Jacobi with an ILU(0) factor of each process's diagonal block
+/// ([`DistributedCsr::block_jacobi_ilu0`]): `z ← (L·U)⁻¹·r` on this process's part, without
+/// communication, so it changes with the number of processes (one process: the ILU(0) of
+/// the whole matrix).
+pub struct BlockJacobiIlu0<S> {
+    lu: SparseRows<S>,
+}
+
+impl<S: Real> Preconditioner<S> for BlockJacobiIlu0<S> {
+    /// # Panics
+    /// If the slices do not have this process's local length.
+    fn apply(&self, r: &[S], z: &mut [S]) {
+        z.copy_from_slice(r);
+        self.lu.forward(z, |_| S::one());
+        self.lu.backward(z, |i| self.lu.vals[self.lu.diag[i]]);
     }
 }

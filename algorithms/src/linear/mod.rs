@@ -39,7 +39,7 @@ mod pipelined_cg;
 mod poisson;
 mod preconditioner;
 mod report;
-#[cfg(any(feature = "sparse", feature = "faer"))]
+#[cfg(any(feature = "sparse", feature = "faer", feature = "mpi"))]
 pub(crate) mod sparse_factor;
 #[cfg(feature = "sparse")]
 mod ssor;
@@ -57,7 +57,7 @@ pub use dense_lu::LuScalar;
 #[cfg(feature = "mpi")]
 pub use distributed::DistributedPoisson2d;
 #[cfg(feature = "mpi")]
-pub use distributed_csr::{DistributedCsr, HaloTraffic};
+pub use distributed_csr::{BlockJacobiIlu0, DistributedCsr, HaloTraffic};
 pub use gmres::{fgmres, fgmres_in, gmres, gmres_in, pgmres, pgmres_in, GmresParams};
 #[cfg(feature = "sparse")]
 pub use ic0::Ic0;

@@ -1,6 +1,7 @@
 //! [`SparseRows`]: the compressed-row storage the CSR preconditioners and the sparse Newton
 //! matrix of the implicit integrators keep (a copy of the matrix or its factor), with the
-//! ILU(0) elimination and the triangular sweeps they share. Feature `sparse` or `faer`.
+//! ILU(0) elimination and the triangular sweeps they share. Feature `sparse`, `faer` or
+//! `mpi` (block Jacobi).
 
 use rvf::Real;
 
@@ -72,6 +73,7 @@ impl<S: Real> SparseRows<S> {
     /// # Errors
     /// [`SolverError::InvalidParameter`] for a malformed pattern;
     /// [`SolverError::FactorizationFailed`] naming the first row without a diagonal entry.
+    #[cfg_attr(not(any(feature = "faer", feature = "mpi")), allow(dead_code))]
     pub fn from_pattern(
         what: &'static str,
         offsets: Vec<usize>,
