@@ -127,6 +127,12 @@ pub enum SolverError {
         /// Accepted steps so far.
         steps: usize,
     },
+    /// A matrix file could not be used: unreadable, malformed, inconsistent with its header
+    /// (a wrong symmetry claim), or not the square matrix a solver needs.
+    InvalidMatrixFile {
+        /// What is wrong, and where.
+        reason: String,
+    },
     /// The arena could not hold the solver's vectors.
     Arena(ArenaError),
 }
@@ -202,6 +208,7 @@ impl fmt::Display for SolverError {
                 "the problem is stiff at t = {t:e} (after {steps} steps, the step size is \
                  limited by stability): use an implicit method"
             ),
+            SolverError::InvalidMatrixFile { reason } => write!(f, "matrix file: {reason}"),
             SolverError::Arena(e) => write!(f, "arena: {e}"),
         }
     }

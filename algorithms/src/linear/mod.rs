@@ -32,6 +32,8 @@ mod ic0;
 mod ilu0;
 mod lsqr;
 mod matrices;
+#[cfg(feature = "sparse")]
+mod matrix_market;
 mod minres;
 mod operator;
 mod params;
@@ -64,6 +66,8 @@ pub use ic0::Ic0;
 #[cfg(feature = "sparse")]
 pub use ilu0::Ilu0;
 pub use lsqr::{lsqr, lsqr_in, LsqrParams};
+#[cfg(feature = "sparse")]
+pub use matrix_market::read_matrix_market;
 pub use minres::{minres, minres_in, pminres, pminres_in, MinresParams};
 pub use operator::{FnOperator, FnOperatorWithTranspose, LinearOperator};
 pub use params::KrylovParams;
