@@ -201,10 +201,8 @@ mod tests {
         // x strided: every other element of a longer buffer.
         let mut backing: Vec<f64> = v(1.1).into_iter().flat_map(|e| [e, -7.0]).collect();
         let mut r3 = v(1.3);
-        let strided = unsafe {
-            // SAFETY: n elements at stride 2 lie inside `backing`, borrowed mutably here only.
-            rvf::ops::StridedMut::from_raw_parts(backing.as_mut_ptr(), n, 2)
-        };
+        // SAFETY: n elements at stride 2 lie inside `backing`, borrowed mutably here only.
+        let strided = unsafe { rvf::ops::StridedMut::from_raw_parts(backing.as_mut_ptr(), n, 2) };
         let mut xs = StridedVec(strided);
         let rr = update_and_norm(Par::Seq, &mut xs, 0.25, &p, &mut r3, &q);
         assert_eq!(rr.to_bits(), expected.to_bits());

@@ -356,31 +356,6 @@ impl<S: Real> EmbeddedPair<S, STAGES> for DormandPrince {
         (par.l2norm(spare) * n_inv_sqrt, 6)
     }
 
-    fn complete<F, W>(_: &F, _: S, _: S, _: &W, _: &mut [W; STAGES]) -> usize
-    where
-        F: OdeSystem<S> + ?Sized,
-        W: RealVectorMut<Scalar = S>,
-    {
-        0
-    }
-
-    fn prepare_dense<F, Y, W>(
-        _: &F,
-        _: Par,
-        _: S,
-        _: S,
-        _: &Y,
-        _: &mut W,
-        _: &mut [W; STAGES],
-    ) -> usize
-    where
-        F: OdeSystem<S> + ?Sized,
-        Y: RealVector<Scalar = S> + ?Sized,
-        W: RealVectorMut<Scalar = S>,
-    {
-        0
-    }
-
     fn step<'a>(
         t0: S,
         end: S,

@@ -161,16 +161,20 @@ pub(crate) trait EmbeddedPair<S: Real, const N: usize> {
 
     /// Sets `k[FSAL] = f(t + h, y_new)` after the step is accepted, if
     /// [`attempt`](Self::attempt) did not; returns the evaluations made.
-    #[allow(clippy::too_many_arguments)]
+    /// The default: `attempt` evaluated it already.
     fn complete<F, W>(system: &F, t: S, h: S, y_new: &W, k: &mut [W; N]) -> usize
     where
         F: OdeSystem<S> + ?Sized,
-        W: RealVectorMut<Scalar = S>;
+        W: RealVectorMut<Scalar = S>,
+    {
+        let _ = (system, t, h, y_new, k);
+        0
+    }
 
     /// Computes what the continuous extension of an accepted step needs beyond the
     /// stages, into stage vectors the next step overwrites (DOP853's extra stages and
     /// coefficients); `y` is still the step's start, `stage` is free. Returns the
-    /// evaluations made.
+    /// evaluations made. The default: nothing beyond the stages.
     #[allow(clippy::too_many_arguments)]
     fn prepare_dense<F, Y, W>(
         system: &F,
@@ -184,7 +188,11 @@ pub(crate) trait EmbeddedPair<S: Real, const N: usize> {
     where
         F: OdeSystem<S> + ?Sized,
         Y: RealVector<Scalar = S> + ?Sized,
-        W: RealVectorMut<Scalar = S>;
+        W: RealVectorMut<Scalar = S>,
+    {
+        let _ = (system, par, t, h, y, stage, k);
+        0
+    }
 
     /// The continuous extension of the accepted step from `t0` (size `h`, usable up to
     /// `end`), with `y0`, `y1` the states at its ends.
