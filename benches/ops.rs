@@ -62,5 +62,37 @@ fn bench_ops(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, bench_ops);
+/// The price of reproducibility: an exact inner product ([`Reproducible`], the local part of a
+/// reduction that is bitwise independent of threads and processes) next to the blocked one
+/// and a naive loop, on values of mixed magnitude and sign.
+fn bench_exact(c: &mut Criterion) {
+    use rvf::adapters::Reproducible;
+    use rvf::Par;
+    for n in [10_000usize, 1_000_000] {
+        let x: Vec<f64> = (0..n).map(|i| (i as f64 * 0.37).sin() * 1e3).collect();
+        let y: Vec<f64> = (0..n).map(|i| (i as f64 * 0.11).cos()).collect();
+        let rx = Reproducible(x.clone());
+        let bytes = (n * std::mem::size_of::<f64>()) as u64;
+        let mut group = c.benchmark_group(format!("ops/exact/n={n}"));
+        group.sample_size(20);
+        group.warm_up_time(Duration::from_millis(500));
+        group.measurement_time(Duration::from_secs(2));
+        group.throughput(Throughput::Bytes(2 * bytes));
+        group.bench_function("blocked", |b| {
+            b.iter(|| black_box(x.inner_product(black_box(&y))))
+        });
+        group.bench_function("exact", |b| {
+            b.iter(|| black_box(rx.inner_product(black_box(&y))))
+        });
+        group.bench_function("exact_rayon", |b| {
+            b.iter(|| black_box(Par::Rayon.inner_product(&rx, black_box(&y))))
+        });
+        group.bench_function("naive_single_accumulator", |b| {
+            b.iter(|| black_box(naive_dot(black_box(&x), black_box(&y))))
+        });
+        group.finish();
+    }
+}
+
+criterion_group!(benches, bench_ops, bench_exact);
 criterion_main!(benches);

@@ -3,6 +3,12 @@
 //! a single test function. `.ci/run` runs it with 1, 2 and 3 processes.
 #![cfg(feature = "mpi")]
 
+#[path = "../../tests/common/counting.rs"]
+mod counting;
+#[cfg(all(feature = "sparse", feature = "rayon"))]
+#[path = "support/krylov_runs.rs"]
+mod krylov_runs;
+
 use approx::assert_relative_eq;
 #[cfg(feature = "faer")]
 use mpi::point_to_point::{Destination, Source};
@@ -329,6 +335,9 @@ fn distributed_suite() {
     }
 
     distributed_csr(&world);
+    #[cfg(all(feature = "sparse", feature = "rayon"))]
+    reproducible_solves(&world);
+    no_heap_allocation_per_iteration(&world);
     #[cfg(feature = "faer")]
     distributed_bdf(&world);
 
@@ -503,4 +512,236 @@ fn distributed_csr<C: Communicator>(world: &C) {
     }
     let e = DistributedCsr::from_local_rows(world, layout, &offsets, &cols, &vals);
     assert!(e.is_err(), "every process reports the malformed block");
+}
+
+/// Exact sums (`Reproducible` vectors): CG, pipelined CG, MINRES, GMRES and BiCGSTAB on a
+/// distributed convection–diffusion matrix and on a Matrix Market file give the serial
+/// solve's iterates bit for bit — every residual of the history and the final iterate — on 1,
+/// 2 or 3 processes, with one thread or two per process.
+#[cfg(all(feature = "sparse", feature = "rayon"))]
+fn reproducible_solves<C: Communicator>(world: &C) {
+    use krylov_runs::{krylov_runs, Run};
+    use rvf::adapters::Reproducible;
+    use rvf::Par;
+    use rvf_algorithms::linear::{convection_diffusion_2d_csr, read_matrix_market};
+
+    let rank = world.rank();
+    let root = rank == 0;
+    // Already built if another part of the test used rayon first: then it has its default
+    // size, which on the CI machine is two threads as well.
+    let _ = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build_global();
+    let compare = |what: &str, distributed: &[Run], serial: &[Run]| {
+        assert_eq!(distributed.len(), serial.len());
+        for (d, s) in distributed.iter().zip(serial) {
+            assert!(
+                d == s,
+                "{what}, {}: {} iterations vs {} serially; history equal: {}; solution equal: {}",
+                d.method,
+                d.iterations,
+                s.iterations,
+                d.history == s.history,
+                d.solution == s.solution
+            );
+        }
+    };
+    let solve_both = |what: &str,
+                      spd_full: &nalgebra_sparse::CsrMatrix<f64>,
+                      nonsym_full: &nalgebra_sparse::CsrMatrix<f64>| {
+        let n = spd_full.nrows();
+        let rhs = |i: usize| 1.0 + (i as f64 * 0.37).sin();
+        // Scattered from rank 0, as an application that reads or assembles on one process.
+        let spd = DistributedCsr::scatter_csr(world, 0, root.then_some(spd_full)).unwrap();
+        let nonsym = DistributedCsr::scatter_csr(world, 0, root.then_some(nonsym_full)).unwrap();
+        let layout = spd.layout();
+        let b = Reproducible(DistributedVector::from_fn_with_layout(world, layout, rhs));
+        let x0 = || {
+            Reproducible(DistributedVector::from_fn_with_layout(
+                world,
+                layout,
+                |_| 0.0,
+            ))
+        };
+        let gather = |v: &Reproducible<DistributedVector<'_, C, Vec<f64>>>| v.0.gather();
+        let serial = krylov_runs(
+            spd_full,
+            nonsym_full,
+            &Reproducible((0..n).map(rhs).collect::<Vec<f64>>()),
+            || Reproducible(vec![0.0; n]),
+            |v| v.0.clone(),
+            Par::Seq,
+            usize::MAX,
+        );
+        let distributed = krylov_runs(&spd, &nonsym, &b, x0, gather, Par::Seq, usize::MAX);
+        compare(what, &distributed, &serial);
+        // Two threads: rayon's global pool, set to two threads below (the communicator is
+        // not `Sync`, so the solve cannot move into a pool's `install`).
+        let threaded = krylov_runs(&spd, &nonsym, &b, x0, gather, Par::Rayon, usize::MAX);
+        compare(what, &threaded, &serial);
+        if root {
+            let its: Vec<String> = serial
+                .iter()
+                .map(|r| format!("{} {}", r.method, r.iterations))
+                .collect();
+            println!("  {what}: bitwise the serial iterates ({})", its.join(", "));
+        }
+    };
+
+    // Convection–diffusion on a 37 × 23 grid: 851 rows, uneven blocks.
+    let (nx, ny) = (37, 23);
+    solve_both(
+        "convection-diffusion",
+        &convection_diffusion_2d_csr::<f64>(nx, ny, (0.0, 0.0)),
+        &convection_diffusion_2d_csr::<f64>(nx, ny, (40.0, -25.0)),
+    );
+
+    // A Matrix Market file with a symmetric matrix (lower triangle stored): rank 0 writes it,
+    // every process reads it for its serial solve, and rank 0's copy is scattered.
+    let mut tag = std::process::id();
+    mpi::traits::Root::broadcast_into(&world.process_at_rank(0), &mut tag);
+    let path = std::env::temp_dir().join(format!("rvf_mpi_reproducible_{tag}.mtx"));
+    if root {
+        let n = 300;
+        let mut text = String::from("%%MatrixMarket matrix coordinate real symmetric\n");
+        let mut entries = Vec::new();
+        for i in 0..n {
+            entries.push((i, i, 4.0 + (i % 7) as f64 * 0.25));
+            if i >= 1 {
+                entries.push((i, i - 1, -1.0 - (i % 3) as f64 * 0.1));
+            }
+            if i >= 17 {
+                entries.push((i, i - 17, -0.5));
+            }
+        }
+        text.push_str(&format!("{n} {n} {}\n", entries.len()));
+        for (i, j, v) in entries {
+            text.push_str(&format!("{} {} {v}\n", i + 1, j + 1));
+        }
+        std::fs::write(&path, text).unwrap();
+    }
+    world.barrier();
+    let from_file = read_matrix_market::<f64>(&path).unwrap();
+    solve_both("Matrix Market file", &from_file, &from_file);
+    world.barrier();
+
+    // A malformed file read on the root: every process gets the error from the scatter.
+    if root {
+        std::fs::write(
+            &path,
+            "%%MatrixMarket matrix coordinate real general\n3 3 1\n4 1 1.0\n",
+        )
+        .unwrap();
+        let bad = read_matrix_market::<f64>(&path);
+        assert!(bad.is_err());
+        let e = DistributedCsr::scatter_csr(world, 0, bad.as_ref().ok());
+        assert!(e.is_err());
+        std::fs::remove_file(&path).unwrap();
+    } else {
+        let e = DistributedCsr::<_, f64>::scatter_csr(world, 0, None);
+        assert!(e.is_err(), "every process sees the root's failure");
+    }
+
+    // A breakdown (CG on a negative definite matrix) is decided on reduced values: every
+    // process stops at the same iteration with the same error.
+    let negative = -convection_diffusion_2d_csr::<f64>(nx, ny, (0.0, 0.0));
+    let a = DistributedCsr::scatter_csr(world, 0, root.then_some(&negative)).unwrap();
+    let b = Reproducible(DistributedVector::from_fn_with_layout(
+        world,
+        a.layout(),
+        |_| 1.0,
+    ));
+    let mut x = Reproducible(DistributedVector::from_fn_with_layout(
+        world,
+        a.layout(),
+        |_| 0.0,
+    ));
+    match cg(&a, &b, &mut x, &CgParams::default()) {
+        Err(SolverError::Breakdown {
+            iteration, value, ..
+        }) => {
+            assert!(same_everywhere(world, iteration as f64));
+            assert!(same_everywhere(world, value));
+        }
+        other => panic!("expected a breakdown, got {other:?}"),
+    }
+}
+
+/// After the first iteration, no iteration of CG, pipelined CG, MINRES, GMRES or BiCGSTAB on
+/// a distributed CSR matrix allocates from the heap, on any process, with blocked or exact
+/// sums (the halo buffers, the reduction buffers and the work vectors are made before).
+/// Counted by the counting global allocator: Rust allocations only, not those inside the
+/// MPI library.
+fn no_heap_allocation_per_iteration<C: Communicator>(world: &C) {
+    use core::ops::ControlFlow;
+    use counting::heap_allocations;
+    use rvf::adapters::Reproducible;
+    use rvf::arena::{ArenaClone, MemoryArena};
+    use rvf_algorithms::linear::{
+        bicgstab_in, cg_in, gmres_in, minres_in, pipelined_cg_in, SolveProgress,
+    };
+
+    let rank = world.rank() as usize;
+    let p = world.size() as usize;
+    let n = 1000;
+    let layout = BlockLayout::new(n, p, rank);
+    let (offsets, cols, vals) = scattered_rows(n, layout.local_range());
+    let a = DistributedCsr::from_local_rows(world, layout, &offsets, &cols, &vals).unwrap();
+
+    fn check<V: RealVectorMut<Scalar = f64> + ArenaClone, A: LinearOperator<f64>>(
+        what: &str,
+        a: &A,
+        b: &V,
+        x0: impl Fn() -> V,
+    ) {
+        let arena = MemoryArena::new(1 << 20);
+        let params = CgParams {
+            rel_tol: 1e-300,
+            ..Default::default()
+        };
+        let gmres_params = GmresParams {
+            rel_tol: 1e-300,
+            restart: 8,
+            ..Default::default()
+        };
+        for method in ["cg", "pipelined_cg", "minres", "gmres", "bicgstab"] {
+            // Room made first: the record itself must not allocate.
+            let mut at: Vec<usize> = Vec::with_capacity(64);
+            let monitor = |progress: &SolveProgress<f64>| {
+                at.push(heap_allocations());
+                if progress.iteration >= 12 {
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
+                }
+            };
+            let mut x = x0();
+            // The matrix is not symmetric: CG-type methods may break down early, which is fine
+            // here as long as they ran a few iterations.
+            let _ = match method {
+                "cg" => cg_in(a, b, &mut x, &params, &arena, monitor),
+                "pipelined_cg" => pipelined_cg_in(a, b, &mut x, &params, &arena, monitor),
+                "minres" => minres_in(a, b, &mut x, &params, &arena, monitor),
+                "gmres" => gmres_in(a, b, &mut x, &gmres_params, &arena, monitor),
+                _ => bicgstab_in(a, b, &mut x, &params, &arena, monitor),
+            };
+            assert!(
+                at.len() >= 3,
+                "{what} {method}: only {} iterations",
+                at.len()
+            );
+            assert_eq!(
+                at[1],
+                *at.last().unwrap(),
+                "{what} {method}: allocations per iteration {at:?}"
+            );
+        }
+    }
+    let b = DistributedVector::from_fn_with_layout(world, layout, |i| 1.0 + (i % 5) as f64);
+    let zeros = || DistributedVector::from_fn_with_layout(world, layout, |_| 0.0);
+    check("blocked sums", &a, &b, zeros);
+    let b = Reproducible(DistributedVector::from_fn_with_layout(world, layout, |i| {
+        1.0 + (i % 5) as f64
+    }));
+    check("exact sums", &a, &b, || Reproducible(zeros()));
 }

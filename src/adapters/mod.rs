@@ -2,6 +2,8 @@
 //!
 //! - [`VectorWrapper`]: a newtype around any vector gets every operation by exposing its inner
 //!   vector.
+//! - [`Reproducible`]: any vector with exact, rounded-once reductions, bitwise independent of
+//!   threads and processes.
 //! - `nalgebra` (feature `nalgebra`): every column vector `Matrix<T, R, U1, S>`: `DVector`,
 //!   `SVector`, and their views, strided ones included. Arena clones are
 //!   `MatrixViewMut`s over arena memory.
@@ -16,6 +18,8 @@
 mod nalgebra;
 #[cfg(feature = "ndarray")]
 mod ndarray;
+mod reproducible;
 mod wrapper;
 
+pub use reproducible::Reproducible;
 pub use wrapper::VectorWrapper;

@@ -1,7 +1,7 @@
 //! [`VectorWrapper`]: every operation for a newtype by exposing its inner vector.
 
 use crate::arena::{ArenaClone, ArenaError, Scope};
-use crate::ops::{Local, LocalMut, RealVector, RealVectorMut};
+use crate::ops::{ExactSum, Local, LocalMut, RealVector, RealVectorMut, Summation};
 
 /// A type that wraps a vector. Implementing this one trait gives the wrapper every vector
 /// operation and arena clones, all delegated to the inner vector.
@@ -41,6 +41,14 @@ impl<W: VectorWrapper + ?Sized> RealVector for W {
     #[inline]
     fn dimension(&self) -> usize {
         self.inner().dimension()
+    }
+    #[inline]
+    fn summation(&self) -> Summation {
+        self.inner().summation()
+    }
+    #[inline]
+    fn reduce_exact<const K: usize>(&self, partials: [ExactSum; K]) -> [Self::Scalar; K] {
+        self.inner().reduce_exact(partials)
     }
     #[inline]
     fn reduce_sum(&self, partial: Self::Scalar) -> Self::Scalar {

@@ -10,7 +10,7 @@ use num_traits::Zero;
 
 use super::layout::BlockLayout;
 use crate::arena::{ArenaClone, ArenaError, Scope};
-use crate::ops::{Local, LocalMut, RealVector, RealVectorMut};
+use crate::ops::{ExactSum, Local, LocalMut, RealVector, RealVectorMut, WORDS};
 use crate::Real;
 
 /// Two distributed vectors, or a vector and its layout, do not agree. Every process of the
@@ -48,8 +48,11 @@ fn count_everywhere<C: Communicator>(comm: &C, bad: bool) -> usize {
 /// It implements the vector operations: element-wise ones act on the local block; reductions
 /// (`inner_product`, norms, `sum`, `min`/`max`) combine the blocks' partial results across
 /// processes, so every process gets the same answer: sums gather the partial sums of all
-/// processes and add them in rank order (deterministic, identical everywhere); max and min use
-/// an all-reduce. `dimension` is the global size. Arena clones keep the communicator: they
+/// processes and add them in rank order (deterministic, identical everywhere, but dependent on
+/// the number of processes); max and min use an all-reduce. Wrapped in
+/// [`Reproducible`](crate::adapters::Reproducible), its sums are exact instead: one
+/// all-reduce of integer accumulators, bitwise the same for any number of processes and
+/// equal to the serial sums of a `Reproducible` vector. `dimension` is the global size. Arena clones keep the communicator: they
 /// put the local block in the calling process's arena, and still reduce across processes.
 ///
 /// Operations on two vectors compare their global dimensions, which every process sees alike;
@@ -252,6 +255,22 @@ where
             self.comm.all_gather_into(&partials[..], &mut parts[..]);
             sum(&parts)
         }
+    }
+
+    /// One all-reduce (`MPI_SUM` over `i64`) of the `K` accumulators' integer words
+    /// ([`ExactSum::to_words`]): integer sums are exact and associative, so the result does not
+    /// depend on the number of processes nor on the order MPI adds in; each sum is then
+    /// rounded once, alike on every process.
+    fn reduce_exact<const K: usize>(&self, partials: [ExactSum; K]) -> [V::Scalar; K] {
+        count_reduction();
+        let mine: [[i64; WORDS]; K] = partials.map(|p| p.to_words());
+        let mut all = [[0i64; WORDS]; K];
+        self.comm.all_reduce_into(
+            mine.as_flattened(),
+            all.as_flattened_mut(),
+            SystemOperation::sum(),
+        );
+        all.map(|words| ExactSum::from_words(words).rounded())
     }
 
     fn reduce_max(&self, partial: V::Scalar) -> V::Scalar {

@@ -11,6 +11,7 @@
 pub mod blocks;
 mod clone;
 mod error;
+mod exact;
 mod gather;
 pub mod kernels;
 mod local;
@@ -20,6 +21,7 @@ mod zip;
 
 pub use clone::CloneVector;
 pub use error::{assert_dims, check_dims, DimensionMismatch};
+pub use exact::{exact_reduce1, exact_reduce2, ExactSum, Summation, WORDS};
 pub use local::{
     Local, LocalIter, LocalIterMut, LocalMut, Strided, StridedIter, StridedIterMut, StridedMut,
 };

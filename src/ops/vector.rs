@@ -1,6 +1,7 @@
 //! The read-only vector trait, [`RealVector`], and its provided operations.
 
 use super::error::{check_dims, DimensionMismatch};
+use super::exact::{exact_reduce1, exact_reduce2, ExactSum, Summation};
 use super::kernels;
 use super::local::Local;
 use crate::Real;
@@ -55,6 +56,25 @@ pub trait RealVector {
         partials.map(|p| self.reduce_sum(p))
     }
 
+    /// How this vector's reductions add their terms: [`Summation::Blocked`] by default;
+    /// [`Summation::Exact`] makes inner products, norms and sums exact and rounded once, so
+    /// bitwise independent of threads and processes
+    /// ([`Reproducible`](crate::adapters::Reproducible) wraps any vector so). Solvers that fuse
+    /// reductions into other sweeps ask this first and run the separate operations for exact
+    /// vectors.
+    #[inline]
+    fn summation(&self) -> Summation {
+        Summation::Blocked
+    }
+
+    /// Turns this process's exact partial sums into the global sums, each rounded once, in one
+    /// collective step: rounding by default; distributed vectors add the accumulators of all
+    /// processes first (an all-reduce of their integer digits).
+    #[inline]
+    fn reduce_exact<const K: usize>(&self, partials: [ExactSum; K]) -> [Self::Scalar; K] {
+        partials.map(|p| p.rounded())
+    }
+
     /// Turns this process's partial maximum into the global maximum. The identity by default.
     #[inline]
     fn reduce_max(&self, partial: Self::Scalar) -> Self::Scalar {
@@ -92,19 +112,19 @@ pub trait RealVector {
         check_dims("inner_product", self.dimension(), x.dimension())?;
         let (a, b) = (self.local(), x.local());
         check_dims("inner_product", a.len(), b.len())?;
-        Ok(self.reduce_sum(kernels::reduce2(a, b, |p, q| p * q)))
+        Ok(sum_pairs(self, a, b, |p, q| p * q))
     }
 
     /// The sum of the elements (zero for an empty vector).
     #[inline]
     fn sum(&self) -> Self::Scalar {
-        self.reduce_sum(kernels::reduce1(self.local(), |v| v))
+        sum_each(self, |v| v)
     }
 
     /// `‖self‖₂²`, the squared Euclidean norm.
     #[inline]
     fn l2norm_squared(&self) -> Self::Scalar {
-        self.reduce_sum(kernels::reduce1(self.local(), |v| v * v))
+        sum_each(self, |v| v * v)
     }
 
     /// The Euclidean norm `‖self‖₂` (zero for an empty vector).
@@ -116,7 +136,7 @@ pub trait RealVector {
     /// The 1-norm `Σ |selfᵢ|`.
     #[inline]
     fn norm_l1(&self) -> Self::Scalar {
-        self.reduce_sum(kernels::reduce1(self.local(), |v| v.abs()))
+        sum_each(self, |v| v.abs())
     }
 
     /// The maximum norm `maxᵢ |selfᵢ|` (zero for an empty vector; NaN elements are skipped).
@@ -149,5 +169,38 @@ pub trait RealVector {
         // A sum of |x|·0 is NaN exactly when some element is not finite.
         let probe = self.reduce_sum(kernels::reduce1(self.local(), |v| v * Self::Scalar::zero()));
         probe == Self::Scalar::zero()
+    }
+}
+
+/// `Σ f(aᵢ, bᵢ)` over local views of `v` and another vector, summed as `v.summation()` says and
+/// reduced over processes.
+#[inline]
+pub(crate) fn sum_pairs<V: RealVector + ?Sized>(
+    v: &V,
+    a: Local<'_, V::Scalar>,
+    b: Local<'_, V::Scalar>,
+    f: impl Fn(V::Scalar, V::Scalar) -> V::Scalar,
+) -> V::Scalar {
+    match v.summation() {
+        Summation::Blocked => v.reduce_sum(kernels::reduce2(a, b, f)),
+        Summation::Exact => {
+            let [s] = v.reduce_exact([exact_reduce2(a, b, f)]);
+            s
+        }
+    }
+}
+
+/// `Σ f(vᵢ)`, summed as `v.summation()` says and reduced over processes.
+#[inline]
+pub(crate) fn sum_each<V: RealVector + ?Sized>(
+    v: &V,
+    f: impl Fn(V::Scalar) -> V::Scalar,
+) -> V::Scalar {
+    match v.summation() {
+        Summation::Blocked => v.reduce_sum(kernels::reduce1(v.local(), f)),
+        Summation::Exact => {
+            let [s] = v.reduce_exact([exact_reduce1(v.local(), f)]);
+            s
+        }
     }
 }

@@ -392,8 +392,7 @@ pub trait RealVectorMut: RealVector {
         }
         let n = Self::Scalar::from_usize_lossy(n);
         let mean = self.sum() / n;
-        let centred = kernels::reduce1(self.local(), |v| (v - mean) * (v - mean));
-        let var = self.reduce_sum(centred) / n;
+        let var = super::vector::sum_each(self, |v| (v - mean) * (v - mean)) / n;
         let inv = Self::Scalar::one() / (var + eps).sqrt();
         kernels::map_mut(self.local_mut(), |y| *y = (*y - mean) * inv);
     }

@@ -5,7 +5,7 @@ use core::ops::Range;
 
 use crate::ops::blocks::{self, SplitAt};
 use crate::ops::kernels::{split_point, BLOCK};
-use crate::ops::{kernels, Local, LocalMut};
+use crate::ops::{kernels, ExactSum, Local, LocalMut};
 use crate::Real;
 
 /// Below this many elements a subtree is summed on the current thread.
@@ -49,6 +49,32 @@ where
         || par_reduce_blocks(at..range.end, right, leaf),
     );
     blocks::add(a, b)
+}
+
+/// `Σ f(xᵢ, yᵢ)` exactly, with chunks of the range accumulated on rayon's threads and merged:
+/// exact, so the same state as [`exact_reduce2`](crate::ops::exact_reduce2) for any split.
+pub(crate) fn par_exact_reduce2<S: Real>(
+    x: Local<'_, S>,
+    y: Local<'_, S>,
+    f: impl Fn(S, S) -> S + Sync,
+) -> ExactSum {
+    use rayon::prelude::*;
+    let n = x.len();
+    (0..n.div_ceil(GRAIN))
+        .into_par_iter()
+        .map(|c| {
+            let r = c * GRAIN..((c + 1) * GRAIN).min(n);
+            crate::ops::exact_reduce2(x.subview(r.clone()), y.subview(r), &f)
+        })
+        .reduce(ExactSum::new, |mut a, b| {
+            a.merge(&b);
+            a
+        })
+}
+
+/// `Σ f(xᵢ)` exactly on rayon's threads (see [`par_exact_reduce2`]).
+pub(crate) fn par_exact_reduce1<S: Real>(x: Local<'_, S>, f: impl Fn(S) -> S + Sync) -> ExactSum {
+    par_exact_reduce2(x, x, |p, _| f(p))
 }
 
 /// Parallel, deterministic `Σ f(xᵢ, yᵢ)` (same bits as [`kernels::reduce2`]).

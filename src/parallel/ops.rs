@@ -1,13 +1,47 @@
 //! The `par_` operations as extension traits of every vector.
 
 use super::kernels::{
-    par_fold1, par_map_mut, par_reduce1, par_reduce2, par_zip_many_mut, par_zip_mut,
+    par_exact_reduce1, par_exact_reduce2, par_fold1, par_map_mut, par_reduce1, par_reduce2,
+    par_zip_many_mut, par_zip_mut,
 };
 use super::{PARALLEL_MAP_THRESHOLD, PARALLEL_THRESHOLD};
 use crate::ops::{
-    assert_dims, check_dims, kernels, DimensionMismatch, RealVector, RealVectorMut, ZipInputs,
+    assert_dims, check_dims, kernels, DimensionMismatch, Local, RealVector, RealVectorMut,
+    Summation, ZipInputs,
 };
 use num_traits::Zero;
+
+/// `Σ f(aᵢ, bᵢ)` on rayon's threads, summed as `v.summation()` says and reduced over
+/// processes: the bits of the sequential operation either way.
+fn par_sum_pairs<V: RealVector + ?Sized>(
+    v: &V,
+    a: Local<'_, V::Scalar>,
+    b: Local<'_, V::Scalar>,
+    f: impl Fn(V::Scalar, V::Scalar) -> V::Scalar + Sync,
+) -> V::Scalar {
+    match v.summation() {
+        Summation::Blocked => v.reduce_sum(par_reduce2(a, b, f)),
+        Summation::Exact => {
+            let [s] = v.reduce_exact([par_exact_reduce2(a, b, f)]);
+            s
+        }
+    }
+}
+
+/// `Σ f(aᵢ)` on rayon's threads (see [`par_sum_pairs`]).
+fn par_sum_each<V: RealVector + ?Sized>(
+    v: &V,
+    a: Local<'_, V::Scalar>,
+    f: impl Fn(V::Scalar) -> V::Scalar + Sync,
+) -> V::Scalar {
+    match v.summation() {
+        Summation::Blocked => v.reduce_sum(par_reduce1(a, f)),
+        Summation::Exact => {
+            let [s] = v.reduce_exact([par_exact_reduce1(a, f)]);
+            s
+        }
+    }
+}
 
 /// Parallel reductions for every [`RealVector`]. Each gives bitwise the same result as its
 /// sequential twin.
@@ -45,7 +79,7 @@ pub trait ParRealVector: RealVector {
         if a.len() < PARALLEL_THRESHOLD {
             return Ok(self.inner_product(x));
         }
-        Ok(self.reduce_sum(par_reduce2(a, b, |p, q| p * q)))
+        Ok(par_sum_pairs(self, a, b, |p, q| p * q))
     }
 
     /// [`sum`](RealVector::sum) on rayon's threads.
@@ -54,7 +88,7 @@ pub trait ParRealVector: RealVector {
         if a.len() < PARALLEL_THRESHOLD {
             return self.sum();
         }
-        self.reduce_sum(par_reduce1(a, |v| v))
+        par_sum_each(self, a, |v| v)
     }
 
     /// [`l2norm_squared`](RealVector::l2norm_squared) on rayon's threads.
@@ -63,7 +97,7 @@ pub trait ParRealVector: RealVector {
         if a.len() < PARALLEL_THRESHOLD {
             return self.l2norm_squared();
         }
-        self.reduce_sum(par_reduce1(a, |v| v * v))
+        par_sum_each(self, a, |v| v * v)
     }
 
     /// [`l2norm`](RealVector::l2norm) on rayon's threads.
@@ -77,7 +111,7 @@ pub trait ParRealVector: RealVector {
         if a.len() < PARALLEL_THRESHOLD {
             return self.norm_l1();
         }
-        self.reduce_sum(par_reduce1(a, num_traits::Float::abs))
+        par_sum_each(self, a, num_traits::Float::abs)
     }
 
     /// [`norm_inf`](RealVector::norm_inf) on rayon's threads.

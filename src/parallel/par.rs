@@ -167,6 +167,38 @@ impl Par {
         )
     }
 
+    /// `Σ f(xᵢ, yᵢ)` over two local views into an exact accumulator
+    /// ([`exact_reduce2`](crate::ops::exact_reduce2)), on rayon's threads for [`Par::Rayon`]
+    /// when the views have at least
+    /// [`PARALLEL_THRESHOLD`](crate::parallel::PARALLEL_THRESHOLD) elements: the local part of
+    /// an exact reduction ([`RealVector::reduce_exact`]), the same state either way.
+    ///
+    /// ```
+    /// use rvf::ops::Local;
+    /// use rvf::Par;
+    /// let x = vec![1e100, 1.0, -1e100];
+    /// let s = Par::Seq.exact_reduce2(Local::Contiguous(&x), Local::Contiguous(&x), |p, _| p);
+    /// assert_eq!(s.round(), 1.0);
+    /// ```
+    ///
+    /// # Panics
+    /// If the views' lengths differ.
+    pub fn exact_reduce2<S: crate::Real>(
+        self,
+        x: crate::ops::Local<'_, S>,
+        y: crate::ops::Local<'_, S>,
+        f: impl Fn(S, S) -> S + Sync,
+    ) -> crate::ops::ExactSum {
+        assert_eq!(x.len(), y.len(), "Par::exact_reduce2: lengths differ");
+        match self {
+            #[cfg(feature = "rayon")]
+            Par::Rayon if x.len() >= crate::parallel::PARALLEL_THRESHOLD => {
+                super::kernels::par_exact_reduce2(x, y, f)
+            }
+            _ => crate::ops::exact_reduce2(x, y, f),
+        }
+    }
+
     /// [`reduce_blocks`](crate::ops::blocks::reduce_blocks) — a fused sweep over several
     /// vectors that also reduces, with the bits of the separate operations — on rayon's
     /// threads for [`Par::Rayon`] when `range.len() · work_per_element` reaches

@@ -16,7 +16,7 @@ use rvf::arena::{ArenaClone, MemoryArena};
 use rvf::{Real, RealVector, RealVectorMut};
 
 use super::fused::update_and_norm;
-use super::operator::LinearOperator;
+use super::operator::{apply_and_dot, LinearOperator};
 use super::params::KrylovParams;
 use super::preconditioner::{precondition, Identity, Preconditioner};
 use super::report::{SolveProgress, SolveReport};
@@ -261,7 +261,7 @@ where
         k += 1;
 
         // A·p with pᵀ(A·p) in one sweep where the operator offers it (see the module docs).
-        let pap = p.reduce_sum(a.apply_dot_local(par, p.local(), ap.local_mut()));
+        let pap = apply_and_dot(par, a, &p, &mut ap);
         if !(pap > S::zero() && pap.is_finite()) {
             return Err(SolverError::Breakdown {
                 iteration: k,

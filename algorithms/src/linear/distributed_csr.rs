@@ -187,6 +187,125 @@ impl<'c, C: Communicator, S: Real + Equivalence> DistributedCsr<'c, C, S> {
         })
     }
 
+    /// The matrix process `root` holds whole — `global` is `Some((offsets, cols, vals))` of all
+    /// `n` rows there, and is ignored elsewhere — sent row block by row block to the processes
+    /// of the block layout of `n` rows ([`BlockLayout::new`]), then set up as
+    /// [`from_local_rows`](Self::from_local_rows). Collective. For a matrix read or assembled
+    /// on one process (see [`scatter_csr`](Self::scatter_csr) for a nalgebra-sparse matrix).
+    ///
+    /// # Errors
+    /// On every process, [`SolverError::InvalidParameter`] if the root has no matrix, its
+    /// offsets are malformed, it has more than `i32::MAX` entries (MPI's counts), or the rows
+    /// fail the checks of [`from_local_rows`](Self::from_local_rows).
+    pub fn scatter_from(
+        comm: &'c C,
+        root: i32,
+        global: Option<(&[usize], &[usize], &[S])>,
+    ) -> Result<Self, SolverError> {
+        use mpi::traits::Root;
+        let p = comm.size() as usize;
+        let rank = comm.rank() as usize;
+        let root_process = comm.process_at_rank(root);
+        let is_root = comm.rank() == root;
+        // The size, or u64::MAX if the root's matrix cannot be sent.
+        let mut header = u64::MAX;
+        if is_root {
+            if let Some((offsets, cols, vals)) = global {
+                let well_formed = !offsets.is_empty()
+                    && offsets[0] == 0
+                    && offsets.windows(2).all(|w| w[0] <= w[1])
+                    && offsets[offsets.len() - 1] == cols.len()
+                    && cols.len() == vals.len()
+                    && cols.len() <= i32::MAX as usize;
+                if well_formed {
+                    header = (offsets.len() - 1) as u64;
+                }
+            }
+        }
+        root_process.broadcast_into(&mut header);
+        if header == u64::MAX {
+            return Err(SolverError::InvalidParameter {
+                name: "scattered CSR matrix",
+                value: f64::from(root),
+                requirement: "the root holds n + 1 non-decreasing offsets from 0 to the \
+                              number of entries (at most i32::MAX), and as many columns as values",
+            });
+        }
+        let n = header as usize;
+        let layout = BlockLayout::new(n, p, rank);
+        let rows = layout.local_range().len();
+        let as_count = |k: usize| i32::try_from(k).expect("counts checked at the root");
+        let row_counts: Vec<i32> = (0..p).map(|r| as_count(layout.range_of(r).len())).collect();
+        let row_displs: Vec<i32> = (0..p).map(|r| as_count(layout.range_of(r).start)).collect();
+        let mut lengths = vec![0u64; rows];
+        let (my_cols, my_vals) = match global.filter(|_| is_root) {
+            Some((offsets, cols, vals)) => {
+                let all_lengths: Vec<u64> =
+                    offsets.windows(2).map(|w| (w[1] - w[0]) as u64).collect();
+                let entries = |r: usize| {
+                    let range = layout.range_of(r);
+                    (offsets[range.start], offsets[range.end])
+                };
+                let counts: Vec<i32> = (0..p).map(&entries).map(|(a, b)| as_count(b - a)).collect();
+                let displs: Vec<i32> = (0..p).map(|r| as_count(entries(r).0)).collect();
+                let (a, b) = entries(rank);
+                let mut my_cols = vec![0u64; b - a];
+                let mut my_vals = vec![S::zero(); b - a];
+                let cols_u64: Vec<u64> = cols.iter().map(|&c| c as u64).collect();
+                root_process.scatter_varcount_into_root(
+                    &Partition::new(&all_lengths[..], &row_counts[..], &row_displs[..]),
+                    &mut lengths[..],
+                );
+                root_process.scatter_varcount_into_root(
+                    &Partition::new(&cols_u64[..], &counts[..], &displs[..]),
+                    &mut my_cols[..],
+                );
+                root_process.scatter_varcount_into_root(
+                    &Partition::new(vals, &counts[..], &displs[..]),
+                    &mut my_vals[..],
+                );
+                (my_cols, my_vals)
+            }
+            None => {
+                root_process.scatter_varcount_into(&mut lengths[..]);
+                let entries = lengths.iter().sum::<u64>() as usize;
+                let mut my_cols = vec![0u64; entries];
+                let mut my_vals = vec![S::zero(); entries];
+                root_process.scatter_varcount_into(&mut my_cols[..]);
+                root_process.scatter_varcount_into(&mut my_vals[..]);
+                (my_cols, my_vals)
+            }
+        };
+        let offsets: Vec<usize> = core::iter::once(0)
+            .chain(lengths.iter().scan(0usize, |acc, &l| {
+                *acc += l as usize;
+                Some(*acc)
+            }))
+            .collect();
+        let cols: Vec<usize> = my_cols.iter().map(|&c| c as usize).collect();
+        Self::from_local_rows(comm, layout, &offsets, &cols, &my_vals)
+    }
+
+    /// [`scatter_from`](Self::scatter_from) for a nalgebra-sparse matrix on the root
+    /// (feature `sparse`), e.g. one [`read_matrix_market`](super::read_matrix_market) gave.
+    ///
+    /// # Errors
+    /// As [`scatter_from`](Self::scatter_from); also if the root's matrix is not square.
+    #[cfg(feature = "sparse")]
+    pub fn scatter_csr(
+        comm: &'c C,
+        root: i32,
+        matrix: Option<&nalgebra_sparse::CsrMatrix<S>>,
+    ) -> Result<Self, SolverError>
+    where
+        S: nalgebra::Scalar,
+    {
+        let parts = matrix
+            .filter(|m| m.nrows() == m.ncols())
+            .map(|m| (m.row_offsets(), m.col_indices(), m.values()));
+        Self::scatter_from(comm, root, parts)
+    }
+
     /// The layout vectors must have.
     pub fn layout(&self) -> BlockLayout {
         self.layout

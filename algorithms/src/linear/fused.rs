@@ -8,7 +8,7 @@
 //! ([`Par::reduce_blocks`]).
 
 use rvf::ops::kernels::reduce1_leaf;
-use rvf::ops::{Local, LocalMut};
+use rvf::ops::{Local, LocalMut, Summation};
 use rvf::{Par, Real, RealVector, RealVectorMut};
 
 use super::operator::local_dot;
@@ -33,7 +33,10 @@ where
     R: RealVectorMut<Scalar = S> + ?Sized,
     Q: RealVector<Scalar = S> + ?Sized,
 {
+    // Exact sums need every term; the fused sweep gives a blocked partial.
+    let exact = r.summation() == Summation::Exact;
     let fused = match (x.local_mut(), r.local_mut(), p.local(), q.local()) {
+        _ if exact => None,
         (
             LocalMut::Contiguous(xs),
             LocalMut::Contiguous(rs),

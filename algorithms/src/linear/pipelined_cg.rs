@@ -29,10 +29,11 @@
 use core::ops::ControlFlow;
 
 use rvf::arena::{ArenaClone, MemoryArena};
+use rvf::ops::Summation;
 use rvf::{Par, Real, RealVector, RealVectorMut};
 
 use super::fused::pipelined_update_local;
-use super::operator::{local_dot, LinearOperator};
+use super::operator::{local_dot, local_exact_dot, LinearOperator};
 use super::params::KrylovParams;
 use super::preconditioner::{Identity, Preconditioner};
 use super::report::{SolveProgress, SolveReport};
@@ -190,6 +191,26 @@ where
     U: RealVectorMut<Scalar = S> + ?Sized,
     W: RealVectorMut<Scalar = S> + ?Sized,
 {
+    if r.summation() == Summation::Exact {
+        // The same one reduction, of exact accumulators (the blocked partials the fused
+        // kernels give would not add up to the exact sums).
+        let u = match u {
+            None => {
+                a.apply_local(par, r.local(), w.local_mut());
+                r.local()
+            }
+            Some(u) => {
+                m.apply_local(par, r.local(), u.local_mut());
+                a.apply_local(par, u.local(), w.local_mut());
+                u.local()
+            }
+        };
+        return r.reduce_exact([
+            local_exact_dot(par, r.local(), r.local()),
+            local_exact_dot(par, w.local(), u),
+            local_exact_dot(par, r.local(), u),
+        ]);
+    }
     let (delta, gamma) = match u {
         None => (a.apply_dot_local(par, r.local(), w.local_mut()), rr_local),
         Some(u) => {
