@@ -590,6 +590,13 @@ fn reproducible_solves<C: Communicator>(world: &C) {
 
     // Convection–diffusion on a 37 × 23 grid: 851 rows, uneven blocks.
     let (nx, ny) = (37, 23);
+    // The rows computed while the halo travels: all but one grid row per neighbour.
+    let five_point = convection_diffusion_2d_csr::<f64>(nx, ny, (1.0, 1.0));
+    let a = DistributedCsr::scatter_csr(world, 0, root.then_some(&five_point)).unwrap();
+    let (interior, rows) = a.interior_rows();
+    let p = world.size();
+    let neighbours = usize::from(rank > 0) + usize::from(rank + 1 < p);
+    assert_eq!(interior, rows - nx * neighbours, "rank {rank}");
     solve_both(
         "convection-diffusion",
         &convection_diffusion_2d_csr::<f64>(nx, ny, (0.0, 0.0)),

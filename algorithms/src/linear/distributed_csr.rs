@@ -6,6 +6,8 @@
 use core::cell::RefCell;
 
 use mpi::datatype::{Partition, PartitionMut};
+use mpi::ffi;
+use mpi::raw::AsRaw;
 use mpi::traits::{Communicator, CommunicatorCollectives, Equivalence};
 use rvf::distributed::BlockLayout;
 use rvf::ops::{Local, LocalMut};
@@ -21,38 +23,109 @@ use crate::error::SolverError;
 /// [`layout`](Self::layout)) with global column indices, multiplied with
 /// [`DistributedVector`](rvf::distributed::DistributedVector)s in that layout.
 ///
-/// A product sends each process the entries of `x` its rows need from others (one
-/// all-to-all with the counts fixed at construction: nothing for pairs of processes that
-/// share no column), then computes its rows. Each row's terms are added in the order the row
-/// was given, with the project's CSR kernel (32-bit column indices into this process's
-/// entries followed by the received ones), so the product equals the single-process CSR
-/// product bit for bit.
+/// A product exchanges with the neighbouring processes only — those sharing a column —
+/// by non-blocking point-to-point messages (`MPI_Irecv`/`MPI_Isend` of exactly the entries
+/// needed, straight into and out of buffers made at set-up), computes the rows that need no
+/// remote entry while the messages travel, waits, and then computes the rows that read the
+/// halo. Each row's terms are added in the order the row was given, with the project's CSR
+/// kernel (32-bit column indices into this process's entries followed by the received ones),
+/// so the product equals the single-process CSR product bit for bit.
 ///
-/// Set-up is collective (every process calls [`from_local_rows`](Self::from_local_rows) at
-/// once); so is every product. All buffers are made at set-up: a product allocates nothing.
+/// Set-up is collective (every process calls [`from_local_rows`](Self::from_local_rows) or
+/// [`scatter_from`](Self::scatter_from) at once); so is every product, which allocates
+/// nothing. The messages use tag `0x5256` on the matrix's communicator: give the matrix a
+/// communicator of its own (`comm.duplicate()`) if the program sends messages with that tag
+/// while products run.
 pub struct DistributedCsr<'c, C, S> {
     comm: &'c C,
     layout: BlockLayout,
-    /// Local rows: offsets, columns into `[x_local | halo]`, values.
+    /// The rows that read only owned entries of `x` (columns below the local length), and
+    /// the others (columns into `[x_local | halo]`), each stored as a CSR of its own, with
+    /// `runs` saying which rows are which: (first row, number of rows, interior?) in row
+    /// order.
+    interior: LocalRows<S>,
+    boundary: LocalRows<S>,
+    runs: Vec<(usize, usize, bool)>,
+    /// Local indices of the entries to send, grouped by destination rank.
+    send_index: Vec<usize>,
+    /// Messages of a product: (rank, offset, count) into the halo for receives, into the
+    /// packed send buffer for sends; one per neighbour, none for other processes.
+    receives: Vec<(i32, usize, usize)>,
+    sends: Vec<(i32, usize, usize)>,
+    /// `[x_local | halo]`, the packed send buffer, the requests of one exchange.
+    buffers: RefCell<Buffers<S>>,
+}
+
+/// Rows in CSR form, offsets from 0; checked at construction (every column below the width
+/// the product reads them with), so products use them unchecked.
+struct LocalRows<S> {
     offsets: Vec<usize>,
     cols: Vec<u32>,
     vals: Vec<S>,
-    /// Local indices of the entries to send, grouped by destination rank; counts and
-    /// offsets per rank (MPI's `int`s) for sending and receiving.
-    send_index: Vec<usize>,
-    send_counts: Vec<i32>,
-    send_displs: Vec<i32>,
-    recv_counts: Vec<i32>,
-    recv_displs: Vec<i32>,
-    /// `[x_local | halo]`, the packed send buffer and the receive buffer.
-    buffers: RefCell<Buffers<S>>,
+    /// The length of the `x` the columns index.
+    width: usize,
+}
+
+impl<S: Real> LocalRows<S> {
+    fn new(width: usize) -> Self {
+        Self {
+            offsets: vec![0],
+            cols: Vec::new(),
+            vals: Vec::new(),
+            width,
+        }
+    }
+
+    fn push_row(&mut self, cols: &[u32], vals: &[S]) {
+        self.cols.extend_from_slice(cols);
+        self.vals.extend_from_slice(vals);
+        self.offsets.push(self.cols.len());
+    }
+
+    fn rows(&self) -> usize {
+        self.offsets.len() - 1
+    }
+
+    fn row(&self, i: usize) -> (&[u32], &[S]) {
+        let range = self.offsets[i]..self.offsets[i + 1];
+        (&self.cols[range.clone()], &self.vals[range])
+    }
+
+    /// The structure is valid: offsets from 0, non-decreasing, columns below `width`.
+    fn check(&self) -> Result<(), &'static str> {
+        CsrView::new(
+            self.rows(),
+            self.width,
+            &self.offsets,
+            &self.cols,
+            &self.vals,
+        )
+        .map(|_| ())
+    }
+
+    fn view(&self) -> CsrView<'_, S, usize, u32> {
+        // SAFETY: `check` passed when the matrix was built (see `from_local_rows`), and the
+        // rows are never changed afterwards.
+        unsafe {
+            CsrView::new_unchecked(
+                self.rows(),
+                self.width,
+                &self.offsets,
+                &self.cols,
+                &self.vals,
+            )
+        }
+    }
 }
 
 struct Buffers<S> {
     extended: Vec<S>,
     send: Vec<S>,
-    recv: Vec<S>,
+    requests: Vec<ffi::MPI_Request>,
 }
+
+/// The tag of the halo messages on the matrix's communicator.
+const HALO_TAG: i32 = 0x5256;
 
 /// What a product communicates from this process.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -168,22 +241,47 @@ impl<'c, C: Communicator, S: Real + Equivalence> DistributedCsr<'c, C, S> {
                 }
             })
             .collect();
+        let width = rows + needed.len();
+        let (mut interior, mut boundary) = (LocalRows::new(rows), LocalRows::new(width));
+        let mut runs: Vec<(usize, usize, bool)> = Vec::new();
+        for i in 0..rows {
+            let range = offsets[i]..offsets[i + 1];
+            let inside = mapped[range.clone()].iter().all(|&c| (c as usize) < rows);
+            let part = if inside { &mut interior } else { &mut boundary };
+            part.push_row(&mapped[range.clone()], &vals[range]);
+            match runs.last_mut() {
+                Some((_, len, kind)) if *kind == inside => *len += 1,
+                _ => runs.push((i, 1, inside)),
+            }
+        }
+        interior
+            .check()
+            .and_then(|()| boundary.check())
+            .expect("the mapped columns are below the local length plus the halo");
+        let messages = |counts: &[i32], displs: &[i32]| -> Vec<(i32, usize, usize)> {
+            (0..p)
+                .filter(|&r| counts[r] > 0)
+                .map(|r| (r as i32, displs[r] as usize, counts[r] as usize))
+                .collect()
+        };
+        let receives = messages(&recv_counts, &recv_displs);
+        let sends = messages(&send_counts, &send_displs);
+        // SAFETY: reading a constant the MPI shim initialises before main.
+        let null = unsafe { ffi::RSMPI_REQUEST_NULL };
         Ok(Self {
             comm,
             layout,
-            offsets: offsets.to_vec(),
-            cols: mapped,
-            vals: vals.to_vec(),
+            interior,
+            boundary,
+            runs,
             buffers: RefCell::new(Buffers {
-                extended: vec![S::zero(); rows + needed.len()],
+                extended: vec![S::zero(); width],
                 send: vec![S::zero(); total_send],
-                recv: vec![S::zero(); needed.len()],
+                requests: vec![null; receives.len() + sends.len()],
             }),
             send_index,
-            send_counts,
-            send_displs,
-            recv_counts,
-            recv_displs,
+            receives,
+            sends,
         })
     }
 
@@ -314,14 +412,34 @@ impl<'c, C: Communicator, S: Real + Equivalence> DistributedCsr<'c, C, S> {
     /// What one product sends and receives from this process.
     pub fn halo_traffic(&self) -> HaloTraffic {
         let size = core::mem::size_of::<S>();
-        let count = |c: &[i32]| c.iter().filter(|&&k| k > 0).count();
-        let total = |c: &[i32]| c.iter().sum::<i32>() as usize;
+        let total = |m: &[(i32, usize, usize)]| m.iter().map(|&(_, _, c)| c).sum::<usize>();
         HaloTraffic {
-            messages_sent: count(&self.send_counts),
-            messages_received: count(&self.recv_counts),
-            bytes_sent: total(&self.send_counts) * size,
-            bytes_received: total(&self.recv_counts) * size,
+            messages_sent: self.sends.len(),
+            messages_received: self.receives.len(),
+            bytes_sent: total(&self.sends) * size,
+            bytes_received: total(&self.receives) * size,
         }
+    }
+
+    /// This process's rows that need no entry of another process (computed while the halo
+    /// travels), of its rows in all.
+    pub fn interior_rows(&self) -> (usize, usize) {
+        (self.interior.rows(), self.layout.local_len())
+    }
+
+    /// This process's rows in order: columns in the `[x_local | halo]` numbering, values.
+    fn local_rows(&self) -> impl Iterator<Item = (&[u32], &[S])> + '_ {
+        let (mut next_interior, mut next_boundary) = (0, 0);
+        self.runs.iter().flat_map(move |&(_, len, inside)| {
+            let (part, next) = if inside {
+                (&self.interior, &mut next_interior)
+            } else {
+                (&self.boundary, &mut next_boundary)
+            };
+            let first = *next;
+            *next += len;
+            (first..first + len).map(move |i| part.row(i))
+        })
     }
 
     /// Block Jacobi with ILU(0) blocks: each process factors the diagonal block of its rows
@@ -332,20 +450,9 @@ impl<'c, C: Communicator, S: Real + Equivalence> DistributedCsr<'c, C, S> {
     /// On every process, [`SolverError::FactorizationFailed`] if any process's block lacks a
     /// diagonal entry or meets a zero pivot (the row is global on the process that failed).
     pub fn block_jacobi_ilu0(&self) -> Result<BlockJacobiIlu0<S>, SolverError> {
-        let rows = self.offsets.len() - 1;
+        let rows = self.layout.local_len();
         let start = self.layout.local_range().start;
-        let (mut offsets, mut cols, mut vals) = (vec![0], Vec::new(), Vec::new());
-        for i in 0..rows {
-            for k in self.offsets[i]..self.offsets[i + 1] {
-                // Owned columns come first in the extended numbering, in their order.
-                let c = self.cols[k] as usize;
-                if c < rows {
-                    cols.push(c);
-                    vals.push(self.vals[k]);
-                }
-            }
-            offsets.push(cols.len());
-        }
+        let (offsets, cols, vals) = self.diagonal_block_parts();
         let factored = SparseRows::from_pattern("block Jacobi ILU(0)", offsets, cols, rows)
             .and_then(|mut lu| {
                 lu.vals.copy_from_slice(&vals);
@@ -376,50 +483,104 @@ impl<'c, C: Communicator, S: Real + Equivalence> DistributedCsr<'c, C, S> {
         }
     }
 
+    /// The entries of this process's rows in the columns it owns, as CSR parts (offsets,
+    /// local columns, values) in the rows' order.
+    fn diagonal_block_parts(&self) -> (Vec<usize>, Vec<usize>, Vec<S>) {
+        let rows = self.layout.local_len();
+        let (mut offsets, mut cols, mut vals) = (vec![0], Vec::new(), Vec::new());
+        for (row_cols, row_vals) in self.local_rows() {
+            for (&c, &v) in row_cols.iter().zip(row_vals) {
+                // Owned columns come first in the extended numbering, in their order.
+                if (c as usize) < rows {
+                    cols.push(c as usize);
+                    vals.push(v);
+                }
+            }
+            offsets.push(cols.len());
+        }
+        (offsets, cols, vals)
+    }
+
     /// Entries stored on this process.
     pub fn local_nnz(&self) -> usize {
-        self.vals.len()
+        self.interior.vals.len() + self.boundary.vals.len()
     }
 
-    fn view(&self, ncols: usize) -> CsrView<'_, S, usize, u32> {
-        // SAFETY: the offsets were checked (from 0, non-decreasing, ending at the number of
-        // entries) and every mapped column is below `rows + halo = ncols`.
-        unsafe {
-            CsrView::new_unchecked(
-                self.offsets.len() - 1,
-                ncols,
-                &self.offsets,
-                &self.cols,
-                &self.vals,
-            )
-        }
-    }
-
-    /// `ys ← A·x` on this process's blocks.
+    /// `ys ← A·x` on this process's blocks: the halo messages started, the interior rows
+    /// computed while they travel, then the rows that read the halo.
     fn product(&self, xs: &[S], ys: &mut [S]) {
         let mut buffers = self.buffers.borrow_mut();
         let Buffers {
             extended,
             send,
-            recv,
+            requests,
         } = &mut *buffers;
         let rows = xs.len();
-        extended[..rows].copy_from_slice(xs);
         for (s, &i) in send.iter_mut().zip(&self.send_index) {
             *s = xs[i];
         }
-        let view = self.view(extended.len());
-        let sendbuf = Partition::new(&send[..], &self.send_counts[..], &self.send_displs[..]);
-        // Blocking: the non-blocking all-to-all (MPI_Ialltoallv through rsmpi 0.8) hung
-        // with three oversubscribed OpenMPI processes, so the rows that need nothing remote
-        // are not yet computed while the entries travel.
-        {
-            let mut recvbuf =
-                PartitionMut::new(&mut recv[..], &self.recv_counts[..], &self.recv_displs[..]);
-            self.comm.all_to_all_varcount_into(&sendbuf, &mut recvbuf);
+        let (local, halo) = extended.split_at_mut(rows);
+        local.copy_from_slice(xs);
+        let datatype = S::equivalent_datatype();
+        let (datatype, comm) = (datatype.as_raw(), self.comm.as_raw());
+        let (receiving, sending) = requests.split_at_mut(self.receives.len());
+        for (&(rank, offset, count), request) in self.receives.iter().zip(receiving) {
+            // SAFETY: `halo[offset..offset + count]` is in bounds (the plan's receive counts
+            // add up to the halo's length), nothing else touches it until the wait below, and
+            // the buffers (held by the `RefCell` guard) outlive the request, which is
+            // completed before this function returns. `count` fits an `i32` (MPI's counts at
+            // set-up).
+            unsafe {
+                ffi::MPI_Irecv(
+                    halo.as_mut_ptr().add(offset).cast(),
+                    count as i32,
+                    datatype,
+                    rank,
+                    HALO_TAG,
+                    comm,
+                    request,
+                );
+            }
         }
-        extended[rows..].copy_from_slice(recv);
-        view.rows(0, extended, ys);
+        for (&(rank, offset, count), request) in self.sends.iter().zip(sending) {
+            // SAFETY: as for the receives: `send[offset..offset + count]` is in bounds, is
+            // only read until the wait below, and outlives the request.
+            unsafe {
+                ffi::MPI_Isend(
+                    send.as_ptr().add(offset).cast(),
+                    count as i32,
+                    datatype,
+                    rank,
+                    HALO_TAG,
+                    comm,
+                    request,
+                );
+            }
+        }
+        // The interior rows while the entries travel: they read `local` only, never the halo
+        // MPI is writing.
+        let interior = self.interior.view();
+        let mut next = 0;
+        for &(first, len, _) in self.runs.iter().filter(|r| r.2) {
+            interior.rows(next, local, &mut ys[first..first + len]);
+            next += len;
+        }
+        // SAFETY: every request was started above on buffers that are still alive; the wait
+        // completes them all (MPI_STATUSES_IGNORE: no statuses are written). Reading the
+        // shim's constant is sound.
+        unsafe {
+            ffi::MPI_Waitall(
+                requests.len() as i32,
+                requests.as_mut_ptr(),
+                ffi::RSMPI_STATUSES_IGNORE,
+            );
+        }
+        let boundary = self.boundary.view();
+        let mut next = 0;
+        for &(first, len, _) in self.runs.iter().filter(|r| !r.2) {
+            boundary.rows(next, extended, &mut ys[first..first + len]);
+            next += len;
+        }
     }
 }
 
