@@ -337,6 +337,8 @@ fn distributed_suite() {
     distributed_csr(&world);
     #[cfg(all(feature = "sparse", feature = "rayon"))]
     reproducible_solves(&world);
+    #[cfg(feature = "sparse")]
+    distributed_preconditioners_and_transpose(&world);
     no_heap_allocation_per_iteration(&world);
     #[cfg(feature = "faer")]
     distributed_bdf(&world);
@@ -751,4 +753,154 @@ fn no_heap_allocation_per_iteration<C: Communicator>(world: &C) {
         1.0 + (i % 5) as f64
     }));
     check("exact sums", &a, &b, || Reproducible(zeros()));
+}
+
+/// The transpose product against the serial one, LSQR on the distributed matrix, and the
+/// distributed preconditioners: point Jacobi from the local diagonal, block Jacobi with IC(0)
+/// and SSOR blocks, and Chebyshev (no inner products: with exact sums its iterates are the
+/// serial ones bit for bit).
+#[cfg(feature = "sparse")]
+fn distributed_preconditioners_and_transpose<C: Communicator>(world: &C) {
+    use rvf::adapters::Reproducible;
+    use rvf_algorithms::linear::{
+        convection_diffusion_2d_csr, lsqr, pcg, Chebyshev, Ic0, Jacobi, LsqrParams, Ssor,
+    };
+
+    let rank = world.rank() as usize;
+    let p = world.size() as usize;
+    let root = rank == 0;
+
+    // Aᵀ·x: the serial scatter's bits on one process, its value to rounding on several.
+    for n in [2usize, 37, 1000] {
+        let layout = BlockLayout::new(n, p, rank);
+        let (offsets, cols, vals) = scattered_rows(n, layout.local_range());
+        let a = DistributedCsr::from_local_rows(world, layout, &offsets, &cols, &vals).unwrap();
+        let (so, sc, sv) = scattered_rows(n, 0..n);
+        let serial = nalgebra_sparse::CsrMatrix::try_from_csr_data(n, n, so, sc, sv).unwrap();
+        let xs: Vec<f64> = (0..n).map(|i| (i as f64 * 0.37).sin()).collect();
+        let mut ys = vec![0.0; n];
+        serial.apply_transpose(&xs, &mut ys).unwrap();
+        let x = DistributedVector::from_fn_with_layout(world, layout, |i| xs[i]);
+        let mut y = DistributedVector::from_fn_with_layout(world, layout, |_| 0.0);
+        a.apply_transpose(x.local_vector(), y.local_vector_mut())
+            .unwrap();
+        for (i, (d, s)) in y.gather().iter().zip(&ys).enumerate() {
+            if p == 1 {
+                assert_eq!(d.to_bits(), s.to_bits(), "n = {n}, column {i}");
+            } else {
+                assert_relative_eq!(*d, *s, max_relative = 1e-14, epsilon = 1e-15);
+            }
+        }
+        // LSQR (which needs Aᵀ) on the distributed matrix reaches the serial solution.
+        let b = DistributedVector::from_fn_with_layout(world, layout, |i| 1.0 + (i % 4) as f64);
+        let mut x = DistributedVector::from_fn_with_layout(world, layout, |_| 0.0);
+        let params = LsqrParams {
+            rel_tol: 1e-12,
+            ..Default::default()
+        };
+        let r = lsqr(&a, &b, &mut x, &params).unwrap();
+        let bs: Vec<f64> = (0..n).map(|i| 1.0 + (i % 4) as f64).collect();
+        let mut xs = vec![0.0; n];
+        let rs = lsqr(&serial, &bs, &mut xs, &params).unwrap();
+        assert!(same_everywhere(world, r.iterations as f64));
+        assert!(
+            r.iterations.abs_diff(rs.iterations) <= 2,
+            "{} vs {}",
+            r.iterations,
+            rs.iterations
+        );
+        for (d, s) in x.gather().iter().zip(&xs) {
+            assert_relative_eq!(*d, *s, max_relative = 1e-9, epsilon = 1e-12);
+        }
+    }
+
+    // Preconditioned CG on a symmetric positive definite grid matrix, scattered from rank 0.
+    let (nx, ny) = (41, 29);
+    let n = nx * ny;
+    let full = convection_diffusion_2d_csr::<f64>(nx, ny, (0.0, 0.0));
+    let a = DistributedCsr::scatter_csr(world, 0, root.then_some(&full)).unwrap();
+    let layout = a.layout();
+    let rhs = |i: usize| 1.0 + ((i * 7) % 11) as f64 * 0.1;
+    let b = DistributedVector::from_fn_with_layout(world, layout, rhs);
+    let bs: Vec<f64> = (0..n).map(rhs).collect();
+    let params = CgParams {
+        rel_tol: 1e-10,
+        ..Default::default()
+    };
+    let mut xs = vec![0.0; n];
+    let plain = cg(&full, &bs, &mut xs, &params).unwrap();
+    let check = |name: &str, x: &DistributedVector<'_, C, Vec<f64>>, iterations: usize| {
+        assert!(same_everywhere(world, iterations as f64));
+        assert!(
+            iterations < plain.iterations,
+            "{name}: {iterations} ≥ {}",
+            plain.iterations
+        );
+        for (d, s) in x.gather().iter().zip(&xs) {
+            assert_relative_eq!(*d, *s, max_relative = 1e-7, epsilon = 1e-9);
+        }
+        if root && p == 4 {
+            println!(
+                "  {name}: CG {iterations} iterations (unpreconditioned {})",
+                plain.iterations
+            );
+        }
+    };
+    let jacobi = Jacobi::from_operator(&a).unwrap();
+    let serial_jacobi = Jacobi::from_operator(&full).unwrap();
+    assert_eq!(
+        jacobi.inverse_diagonal(),
+        &serial_jacobi.inverse_diagonal()[layout.local_range()]
+    );
+    let ic0 = a.block_jacobi(Ic0::new).unwrap();
+    let mut x = DistributedVector::from_fn_with_layout(world, layout, |_| 0.0);
+    let r = pcg(&a, &ic0, &b, &mut x, &params).unwrap();
+    check("block Jacobi IC(0)", &x, r.iterations);
+    if p == 1 {
+        // One block: the IC(0) of the whole matrix, the same iterations as the serial one.
+        let mut x1 = vec![0.0; n];
+        let serial = pcg(&full, &Ic0::new(&full).unwrap(), &bs, &mut x1, &params).unwrap();
+        assert_eq!(serial.iterations, r.iterations);
+    }
+    let ssor = a.block_jacobi(|block| Ssor::new(block, 1.2)).unwrap();
+    let mut x = DistributedVector::from_fn_with_layout(world, layout, |_| 0.0);
+    let r = pcg(&a, &ssor, &b, &mut x, &params).unwrap();
+    check("block Jacobi SSOR(1.2)", &x, r.iterations);
+    // A block that cannot be factored on one process only: every process gets an error.
+    let failing = a.block_jacobi(|block| {
+        if rank == p - 1 {
+            Ic0::new(&(-block.clone()))
+        } else {
+            Ic0::new(block)
+        }
+    });
+    assert!(failing.is_err(), "rank {rank} sees the failure");
+
+    // Chebyshev on exact-sum vectors: bounds from Lanczos and every CG iterate equal to the
+    // serial ones bit for bit.
+    let bx = Reproducible(DistributedVector::from_fn_with_layout(world, layout, rhs));
+    let bounds = Chebyshev::estimate_bounds(&a, &bx, 20).unwrap();
+    let serial_bounds = Chebyshev::estimate_bounds(&full, &Reproducible(bs.clone()), 20).unwrap();
+    assert_eq!(bounds, serial_bounds);
+    let m = Chebyshev::new(&a, bounds, 6).unwrap();
+    let mut x = Reproducible(DistributedVector::from_fn_with_layout(
+        world,
+        layout,
+        |_| 0.0,
+    ));
+    let history = CgParams {
+        record_history: true,
+        ..params
+    };
+    let r = pcg(&a, &m, &bx, &mut x, &history).unwrap();
+    let ms = Chebyshev::new(&full, serial_bounds, 6).unwrap();
+    let mut x1 = Reproducible(vec![0.0; n]);
+    let rs = pcg(&full, &ms, &Reproducible(bs.clone()), &mut x1, &history).unwrap();
+    assert_eq!(r.history, rs.history);
+    let gathered = x.0.gather();
+    assert!(gathered
+        .iter()
+        .zip(&x1.0)
+        .all(|(d, s)| d.to_bits() == s.to_bits()));
+    check("Chebyshev(6)", &x.0, r.iterations);
 }

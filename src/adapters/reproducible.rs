@@ -38,6 +38,10 @@ impl<V: RealVector> RealVector for Reproducible<V> {
     }
 
     #[inline]
+    fn global_offset(&self) -> usize {
+        self.0.global_offset()
+    }
+    #[inline]
     fn summation(&self) -> Summation {
         Summation::Exact
     }

@@ -43,6 +43,10 @@ impl<W: VectorWrapper + ?Sized> RealVector for W {
         self.inner().dimension()
     }
     #[inline]
+    fn global_offset(&self) -> usize {
+        self.inner().global_offset()
+    }
+    #[inline]
     fn summation(&self) -> Summation {
         self.inner().summation()
     }

@@ -227,6 +227,11 @@ where
         self.layout.global_len()
     }
 
+    #[inline]
+    fn global_offset(&self) -> usize {
+        self.layout.local_range().start
+    }
+
     fn reduce_sum(&self, partial: V::Scalar) -> V::Scalar {
         let [sum] = self.reduce_sums([partial]);
         sum

@@ -41,6 +41,14 @@ pub trait RealVector {
         self.local().len()
     }
 
+    /// The global index of this process's first element: 0 by default; a distributed
+    /// vector's block start. For generic code that must give each element a value by its
+    /// global position (a start vector that does not change with the number of processes).
+    #[inline]
+    fn global_offset(&self) -> usize {
+        0
+    }
+
     /// Turns this process's partial sum into the global sum. The identity by default.
     #[inline]
     fn reduce_sum(&self, partial: Self::Scalar) -> Self::Scalar {

@@ -117,9 +117,11 @@ impl<'a, A: LinearOperator<S> + ?Sized, S: Real> Chebyshev<'a, A, S> {
         let mut v = scope.clone_of(template)?;
         let mut v_prev = scope.clone_of(template)?;
         let mut w = scope.clone_of(template)?;
-        // A start vector with every eigen-component: 1 + (i mod 7)/7 over the local block.
+        // A start vector with every eigen-component: 1 + (i mod 7)/7 by global index i, so
+        // that it, and the estimate, do not change with the number of processes.
+        let first = v.global_offset();
         for (i, vi) in v.local_mut().iter_mut().enumerate() {
-            *vi = S::one() + S::from_usize_lossy(i % 7) / S::from_f64_lossy(7.0);
+            *vi = S::one() + S::from_usize_lossy((first + i) % 7) / S::from_f64_lossy(7.0);
         }
         let norm = v.l2norm();
         v.scale_in_place(S::one() / norm);

@@ -466,16 +466,65 @@ impl<'c, C: Communicator, S: Real + Equivalence> DistributedCsr<'c, C, S> {
                 })?;
                 Ok(lu)
             });
+        self.everywhere(factored, "block Jacobi ILU(0) (on another process)")
+            .map(|lu| BlockJacobiIlu0 { lu })
+    }
+
+    /// This process's diagonal block — its rows, restricted to the columns it owns, with
+    /// local column numbers — as a nalgebra-sparse matrix (feature `sparse`): what a block
+    /// Jacobi preconditioner factors.
+    #[cfg(feature = "sparse")]
+    pub fn diagonal_block(&self) -> nalgebra_sparse::CsrMatrix<S>
+    where
+        S: nalgebra::Scalar,
+    {
+        let rows = self.layout.local_len();
+        let (offsets, cols, vals) = self.diagonal_block_parts();
+        nalgebra_sparse::CsrMatrix::try_from_csr_data(rows, rows, offsets, cols, vals)
+            .expect("the owned columns of valid rows, in the rows' order")
+    }
+
+    /// Block Jacobi with any preconditioner of the diagonal blocks (feature `sparse`):
+    /// `build` makes this process's from its [`diagonal_block`](Self::diagonal_block) — an
+    /// [`Ic0`](super::Ic0), an [`Ssor`](super::Ssor), an [`Ilu0`](super::Ilu0) — and the
+    /// result applies it to this process's part of the residual, without communication (so
+    /// it changes with the number of processes; on one process it is `build`'s
+    /// preconditioner of the whole matrix). Collective: if `build` fails on any process,
+    /// every process returns an error.
+    ///
+    /// # Errors
+    /// `build`'s error on the process where it failed; on the others
+    /// [`SolverError::FactorizationFailed`] naming "another process".
+    #[cfg(feature = "sparse")]
+    pub fn block_jacobi<P>(
+        &self,
+        build: impl FnOnce(&nalgebra_sparse::CsrMatrix<S>) -> Result<P, SolverError>,
+    ) -> Result<BlockJacobi<P>, SolverError>
+    where
+        S: nalgebra::Scalar,
+    {
+        let local = build(&self.diagonal_block());
+        self.everywhere(local, "block Jacobi (on another process)")
+            .map(BlockJacobi)
+    }
+
+    /// `local`, if it is `Ok` on every process of the communicator; otherwise an error on
+    /// every process (the failing ones keep theirs). Collective.
+    fn everywhere<T>(
+        &self,
+        local: Result<T, SolverError>,
+        elsewhere: &'static str,
+    ) -> Result<T, SolverError> {
         let mut failed = 0u8;
         self.comm.all_reduce_into(
-            &u8::from(factored.is_err()),
+            &u8::from(local.is_err()),
             &mut failed,
             mpi::collective::SystemOperation::max(),
         );
-        match factored {
-            Ok(lu) if failed == 0 => Ok(BlockJacobiIlu0 { lu }),
+        match local {
+            Ok(value) if failed == 0 => Ok(value),
             Ok(_) => Err(SolverError::FactorizationFailed {
-                method: "block Jacobi ILU(0) (on another process)",
+                method: elsewhere,
                 row: 0,
                 pivot: 0.0,
             }),
@@ -582,6 +631,73 @@ impl<'c, C: Communicator, S: Real + Equivalence> DistributedCsr<'c, C, S> {
             next += len;
         }
     }
+
+    /// `ys ← Aᵀ·x` on this process's blocks, the product's exchange reversed: this process's
+    /// rows scatter `A_ij·x_i` into `[y_local | halo]`, the halo's sums go back to the
+    /// processes owning those columns (the messages the product receives, sent), and each
+    /// process adds what it receives to its entries, in rank order. Deterministic, but the
+    /// additions are grouped by process, so the bits depend on the number of processes.
+    fn transpose_product(&self, xs: &[S], ys: &mut [S]) {
+        let mut buffers = self.buffers.borrow_mut();
+        let Buffers {
+            extended,
+            send,
+            requests,
+        } = &mut *buffers;
+        let rows = xs.len();
+        extended.fill(S::zero());
+        for ((cols, vals), &xi) in self.local_rows().zip(xs) {
+            for (&c, &v) in cols.iter().zip(vals) {
+                extended[c as usize] += v * xi;
+            }
+        }
+        let (local, halo) = extended.split_at_mut(rows);
+        let datatype = S::equivalent_datatype();
+        let (datatype, comm) = (datatype.as_raw(), self.comm.as_raw());
+        let (receiving, sending) = requests.split_at_mut(self.sends.len());
+        for (&(rank, offset, count), request) in self.sends.iter().zip(receiving) {
+            // SAFETY: `send[offset..offset + count]` is in bounds (the plan), only MPI touches
+            // it until the wait below, and the buffers outlive the request.
+            unsafe {
+                ffi::MPI_Irecv(
+                    send.as_mut_ptr().add(offset).cast(),
+                    count as i32,
+                    datatype,
+                    rank,
+                    HALO_TAG,
+                    comm,
+                    request,
+                );
+            }
+        }
+        for (&(rank, offset, count), request) in self.receives.iter().zip(sending) {
+            // SAFETY: `halo[offset..offset + count]` is in bounds, only read until the wait
+            // below, and outlives the request.
+            unsafe {
+                ffi::MPI_Isend(
+                    halo.as_ptr().add(offset).cast(),
+                    count as i32,
+                    datatype,
+                    rank,
+                    HALO_TAG,
+                    comm,
+                    request,
+                );
+            }
+        }
+        // SAFETY: as in the product: every request was started above on live buffers.
+        unsafe {
+            ffi::MPI_Waitall(
+                requests.len() as i32,
+                requests.as_mut_ptr(),
+                ffi::RSMPI_STATUSES_IGNORE,
+            );
+        }
+        ys.copy_from_slice(local);
+        for (&i, &v) in self.send_index.iter().zip(send.iter()) {
+            ys[i] += v;
+        }
+    }
 }
 
 impl<C: Communicator, S: Real + Equivalence> LinearOperator<S> for DistributedCsr<'_, C, S> {
@@ -607,6 +723,60 @@ impl<C: Communicator, S: Real + Equivalence> LinearOperator<S> for DistributedCs
             "DistributedCsr: local blocks must have {rows} elements"
         );
         x.with_slice(|xs| y.with_slice_mut(|ys| self.product(xs, ys)));
+    }
+
+    /// This process's part of the diagonal (as the vectors' blocks are parts).
+    fn diagonal(&self) -> Option<Vec<S>> {
+        // Owned columns are numbered locally, so row i's diagonal entry has column i.
+        Some(
+            self.local_rows()
+                .enumerate()
+                .map(|(i, (cols, vals))| {
+                    cols.iter()
+                        .zip(vals)
+                        .filter(|(&c, _)| c as usize == i)
+                        .fold(S::zero(), |d, (_, &v)| d + v)
+                })
+                .collect(),
+        )
+    }
+
+    /// `y ← Aᵀ·x` with the reverse exchange (see the type's docs); on one process the
+    /// serial scatter's bits, on several the same sums grouped by process.
+    ///
+    /// # Panics
+    /// If a slice does not have this process's local length.
+    fn apply_transpose(&self, x: &[S], y: &mut [S]) -> Result<(), SolverError> {
+        let rows = self.layout.local_len();
+        assert!(
+            x.len() == rows && y.len() == rows,
+            "DistributedCsr: local blocks must have {rows} elements"
+        );
+        self.transpose_product(x, y);
+        Ok(())
+    }
+}
+
+/// Block Jacobi with a preconditioner of each process's diagonal block
+/// ([`DistributedCsr::block_jacobi`]): applies it to this process's part of the residual,
+/// with no communication.
+#[derive(Debug)]
+pub struct BlockJacobi<P>(P);
+
+impl<P> BlockJacobi<P> {
+    /// This process's block preconditioner.
+    pub fn block(&self) -> &P {
+        &self.0
+    }
+}
+
+impl<S: Real, P: Preconditioner<S>> Preconditioner<S> for BlockJacobi<P> {
+    fn apply(&self, r: &[S], z: &mut [S]) {
+        self.0.apply(r, z);
+    }
+
+    fn apply_local(&self, par: Par, r: Local<'_, S>, z: LocalMut<'_, S>) {
+        self.0.apply_local(par, r, z);
     }
 }
 

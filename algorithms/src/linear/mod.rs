@@ -59,7 +59,7 @@ pub use dense_lu::LuScalar;
 #[cfg(feature = "mpi")]
 pub use distributed::DistributedPoisson2d;
 #[cfg(feature = "mpi")]
-pub use distributed_csr::{BlockJacobiIlu0, DistributedCsr, HaloTraffic};
+pub use distributed_csr::{BlockJacobi, BlockJacobiIlu0, DistributedCsr, HaloTraffic};
 pub use gmres::{fgmres, fgmres_in, gmres, gmres_in, pgmres, pgmres_in, GmresParams};
 #[cfg(feature = "sparse")]
 pub use ic0::Ic0;
