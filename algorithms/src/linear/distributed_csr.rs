@@ -3,7 +3,7 @@
 //! and a communication plan made once tells it which entries of `x` to send to whom and
 //! which to receive.
 
-use core::cell::RefCell;
+use core::cell::{Cell, RefCell};
 
 use mpi::datatype::{Partition, PartitionMut};
 use mpi::ffi;
@@ -54,6 +54,8 @@ pub struct DistributedCsr<'c, C, S> {
     sends: Vec<(i32, usize, usize)>,
     /// `[x_local | halo]`, the packed send buffer, the requests of one exchange.
     buffers: RefCell<Buffers<S>>,
+    /// Products (and transpose products) made so far: instrumentation.
+    products: Cell<u64>,
 }
 
 /// Rows in CSR form, offsets from 0; checked at construction (every column below the width
@@ -282,6 +284,7 @@ impl<'c, C: Communicator, S: Real + Equivalence> DistributedCsr<'c, C, S> {
             send_index,
             receives,
             sends,
+            products: Cell::new(0),
         })
     }
 
@@ -421,6 +424,12 @@ impl<'c, C: Communicator, S: Real + Equivalence> DistributedCsr<'c, C, S> {
         }
     }
 
+    /// How many products (`A·x` or `Aᵀ·x`) this matrix has made: with
+    /// [`halo_traffic`](Self::halo_traffic), the messages and bytes of a solve.
+    pub fn products(&self) -> u64 {
+        self.products.get()
+    }
+
     /// This process's rows that need no entry of another process (computed while the halo
     /// travels), of its rows in all.
     pub fn interior_rows(&self) -> (usize, usize) {
@@ -558,6 +567,7 @@ impl<'c, C: Communicator, S: Real + Equivalence> DistributedCsr<'c, C, S> {
     /// `ys ← A·x` on this process's blocks: the halo messages started, the interior rows
     /// computed while they travel, then the rows that read the halo.
     fn product(&self, xs: &[S], ys: &mut [S]) {
+        self.products.set(self.products.get() + 1);
         let mut buffers = self.buffers.borrow_mut();
         let Buffers {
             extended,
@@ -569,7 +579,10 @@ impl<'c, C: Communicator, S: Real + Equivalence> DistributedCsr<'c, C, S> {
             *s = xs[i];
         }
         let (local, halo) = extended.split_at_mut(rows);
-        local.copy_from_slice(xs);
+        // Only the boundary rows read `[x_local | halo]`; the interior ones read `xs`.
+        if self.boundary.rows() > 0 {
+            local.copy_from_slice(xs);
+        }
         let datatype = S::equivalent_datatype();
         let (datatype, comm) = (datatype.as_raw(), self.comm.as_raw());
         let (receiving, sending) = requests.split_at_mut(self.receives.len());
@@ -606,12 +619,12 @@ impl<'c, C: Communicator, S: Real + Equivalence> DistributedCsr<'c, C, S> {
                 );
             }
         }
-        // The interior rows while the entries travel: they read `local` only, never the halo
+        // The interior rows while the entries travel: they read `xs` only, never the halo
         // MPI is writing.
         let interior = self.interior.view();
         let mut next = 0;
         for &(first, len, _) in self.runs.iter().filter(|r| r.2) {
-            interior.rows(next, local, &mut ys[first..first + len]);
+            interior.rows(next, xs, &mut ys[first..first + len]);
             next += len;
         }
         // SAFETY: every request was started above on buffers that are still alive; the wait
@@ -638,6 +651,7 @@ impl<'c, C: Communicator, S: Real + Equivalence> DistributedCsr<'c, C, S> {
     /// process adds what it receives to its entries, in rank order. Deterministic, but the
     /// additions are grouped by process, so the bits depend on the number of processes.
     fn transpose_product(&self, xs: &[S], ys: &mut [S]) {
+        self.products.set(self.products.get() + 1);
         let mut buffers = self.buffers.borrow_mut();
         let Buffers {
             extended,
