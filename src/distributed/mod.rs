@@ -11,6 +11,10 @@
 //! `pᵀAp` and `rᵀr`; rvf gathers the partial sums, `P` scalars per reduction), and the
 //! operator's halo exchange with its neighbours (for a row-partitioned 2-D stencil, one grid
 //! row to each neighbour).
+//!
+//! Wrapped in [`Reproducible`](crate::adapters::Reproducible), a distributed vector's sums are
+//! exact ([`ExactSum`](crate::ops::ExactSum)) and reduced by one `MPI_Allreduce` of integers:
+//! bitwise the same for any number of processes, and equal to the serial sums.
 
 mod layout;
 mod vector;
