@@ -230,6 +230,24 @@ fn distributed_suite() {
         ));
     });
     assert_eq!((per_iteration_pipelined, per_iteration_cg), (1, 2));
+    // Preconditioned CG reduces rᵀr with rᵀz (two per iteration, not three); BiCGSTAB tᵀt
+    // with tᵀs and ‖r‖ with the next r̂ᵀr (four, not six).
+    let jacobi = rvf_algorithms::linear::Jacobi::from_operator(&a).unwrap();
+    let per_iteration_pcg = reductions_for(&|x, k| {
+        let e = rvf_algorithms::linear::pcg(&a, &jacobi, &b, x, &capped(k)).unwrap_err();
+        assert!(matches!(
+            e,
+            rvf_algorithms::SolverError::NotConverged { .. }
+        ));
+    });
+    let per_iteration_bicgstab = reductions_for(&|x, k| {
+        let e = bicgstab(&a, &b, x, &capped(k)).unwrap_err();
+        assert!(matches!(
+            e,
+            rvf_algorithms::SolverError::NotConverged { .. }
+        ));
+    });
+    assert_eq!((per_iteration_pcg, per_iteration_bicgstab), (2, 4));
     let mut x = DistributedVector::from_fn_with_layout(&world, a.layout(), |_| 0.0);
     let rp = pipelined_cg(&a, &b, &mut x, &params).unwrap();
     assert!(rp.iterations.abs_diff(rs.iterations) <= 1);

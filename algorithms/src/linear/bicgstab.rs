@@ -8,6 +8,7 @@ use rvf::{Real, RealVector, RealVectorMut};
 use super::operator::LinearOperator;
 use super::params::KrylovParams;
 use super::preconditioner::{Identity, Preconditioner};
+use super::reduce::{partial_dot, reduce_together};
 use super::report::{SolveProgress, SolveReport};
 use super::start::{true_residual, Start};
 use crate::error::{to_f64, SolverError};
@@ -208,6 +209,8 @@ where
     let (mut rho_prev, mut alpha, mut omega) = (S::one(), S::one(), S::one());
     let mut fresh = true; // p = r at the next iteration (start or restart)
     let mut shadow_norm = rnorm; // ‖r̂‖: r̂ changes only at a (re)start
+                                 // r̂ᵀr of the current r when it was reduced together with ‖r‖ (the end of an iteration).
+    let mut rho_next: Option<S> = None;
     let mut restarts = 0;
     let mut k = 0;
     loop {
@@ -221,6 +224,7 @@ where
             par.copy(&mut r, &t);
             rnorm = true_norm;
             fresh = true;
+            rho_next = None;
         }
         if k == max_iter {
             return Err(start.not_converged(k, rnorm));
@@ -228,8 +232,12 @@ where
         if fresh {
             par.copy(&mut shadow, &r);
             shadow_norm = rnorm;
+            rho_next = None;
         }
-        let rho = par.inner_product(&shadow, &r);
+        let rho = match rho_next.take() {
+            Some(rho) => rho,
+            None => par.inner_product(&shadow, &r),
+        };
         let scale = shadow_norm * rnorm;
         if !(rho.abs() > S::epsilon() * scale && rho.is_finite()) {
             if fresh || restarts >= MAX_RESTARTS {
@@ -282,8 +290,15 @@ where
             m.apply_local(par, r.local(), sh.local_mut());
         }
         a.apply_local(par, sh.as_ref().unwrap_or(&r).local(), t.local_mut());
-        let tt = par.l2norm_squared(&t);
-        omega = par.inner_product(&t, &r) / tt;
+        // tᵀt and tᵀs in one reduction.
+        let [tt, ts] = reduce_together(
+            &t,
+            [
+                partial_dot(par, &t, t.local(), t.local()),
+                partial_dot(par, &t, t.local(), r.local()),
+            ],
+        );
+        omega = ts / tt;
         par.axpy(x, alpha, ph.as_ref().unwrap_or(&p));
         if !(omega.abs() > S::epsilon() && omega.is_finite()) {
             // ω ≈ 0: this step made the BiCG part only; restart from the new iterate.
@@ -302,7 +317,16 @@ where
         par.axpy(x, omega, sh.as_ref().unwrap_or(&r));
         par.axpy(&mut r, -omega, &t);
         rho_prev = rho;
-        rnorm = par.l2norm(&r);
+        // ‖r‖ and the next iteration's r̂ᵀr in one reduction.
+        let [rr, rho_new] = reduce_together(
+            &r,
+            [
+                partial_dot(par, &r, r.local(), r.local()),
+                partial_dot(par, &r, shadow.local(), r.local()),
+            ],
+        );
+        rnorm = rr.sqrt();
+        rho_next = Some(rho_new);
         restarts = 0;
         start.record(rnorm);
         let progress = SolveProgress {

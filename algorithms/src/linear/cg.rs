@@ -19,6 +19,7 @@ use super::fused::update_and_norm;
 use super::operator::{apply_and_dot, LinearOperator};
 use super::params::KrylovParams;
 use super::preconditioner::{precondition, Identity, Preconditioner};
+use super::reduce::{partial_dot, reduce_together};
 use super::report::{SolveProgress, SolveReport};
 use super::start::{true_residual, Start};
 use crate::error::{to_f64, SolverError};
@@ -277,7 +278,21 @@ where
             });
         }
         let alpha = rz / pap;
-        let rr = update_and_norm(par, x, alpha, &p, &mut r, &ap);
+        let rr_part = update_and_norm(par, x, alpha, &p, &mut r, &ap);
+        // z ← M⁻¹r now, so that rᵀr and rᵀz share one reduction (at convergence z is not
+        // needed: one preconditioner application more, one reduction fewer per iteration).
+        let (rr, rz_new) = match z.as_mut() {
+            None => {
+                let [rr] = reduce_together(&r, [rr_part]);
+                (rr, rr)
+            }
+            Some(z) => {
+                m.apply_local(par, r.local(), z.local_mut());
+                let rz_part = partial_dot(par, &r, r.local(), z.local());
+                let [rr, rz] = reduce_together(&r, [rr_part, rz_part]);
+                (rr, rz)
+            }
+        };
         rnorm = rr.sqrt();
         start.record(rnorm);
         let progress = SolveProgress {
@@ -292,11 +307,6 @@ where
             continue; // confirmed at the top of the loop
         }
         // p ← z + β·p with β = rᵀz (new) / rᵀz (old)
-        let rz_new = if z.is_none() {
-            rr
-        } else {
-            precondition(par, m, &r, z.as_mut())
-        };
         par.axpby(&mut p, S::one(), z.as_ref().unwrap_or(&r), rz_new / rz);
         rz = rz_new;
     }

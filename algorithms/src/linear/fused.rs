@@ -12,9 +12,12 @@ use rvf::ops::{Local, LocalMut, Summation};
 use rvf::{Par, Real, RealVector, RealVectorMut};
 
 use super::operator::local_dot;
+use super::reduce::{partial_dot, Partial};
 
-/// `x ← x + α·p`, `r ← r − α·q`, and returns `‖r‖²` (reduced over processes): one sweep
-/// reading four vectors and writing two, instead of three passes reading six and writing two.
+/// `x ← x + α·p`, `r ← r − α·q`, and returns this process's part of `‖r‖²` (to be reduced,
+/// possibly with other values, by [`reduce_together`](super::reduce::reduce_together)): one
+/// sweep reading four vectors and writing two, instead of three passes reading six and writing
+/// two.
 ///
 /// # Panics
 /// If the local lengths differ (the solvers check dimensions first).
@@ -25,7 +28,7 @@ pub(crate) fn update_and_norm<S, X, P, R, Q>(
     p: &P,
     r: &mut R,
     q: &Q,
-) -> S
+) -> Partial<S>
 where
     S: Real,
     X: RealVectorMut<Scalar = S> + ?Sized,
@@ -60,11 +63,11 @@ where
         _ => None,
     };
     match fused {
-        Some(rr) => r.reduce_sum(rr),
+        Some(rr) => Partial::Blocked(rr),
         None => {
             par.axpy(x, alpha, p);
             par.axpy(r, -alpha, q);
-            par.l2norm_squared(r)
+            partial_dot(par, &*r, r.local(), r.local())
         }
     }
 }
@@ -184,6 +187,7 @@ fn step<S: Real>(alpha: S, beta: S, u: S, p: &mut S, w: S, s: &mut S, x: &mut S,
 
 #[cfg(test)]
 mod tests {
+    use super::super::reduce::reduce_together;
     use super::*;
 
     /// Fused (all contiguous) and unfused (a strided `x`) sweeps agree bitwise with the
@@ -198,7 +202,10 @@ mod tests {
         x1.axpy_in_place(0.25, &p);
         r1.axpy_in_place(-0.25, &q);
         let expected = r1.l2norm_squared();
-        let rr = update_and_norm(Par::Seq, &mut x2, 0.25, &p, &mut r2, &q);
+        let [rr] = reduce_together(
+            &r2,
+            [update_and_norm(Par::Seq, &mut x2, 0.25, &p, &mut r2, &q)],
+        );
         assert_eq!((rr.to_bits(), &x2, &r2), (expected.to_bits(), &x1, &r1));
 
         // x strided: every other element of a longer buffer.
@@ -207,7 +214,10 @@ mod tests {
         // SAFETY: n elements at stride 2 lie inside `backing`, borrowed mutably here only.
         let strided = unsafe { rvf::ops::StridedMut::from_raw_parts(backing.as_mut_ptr(), n, 2) };
         let mut xs = StridedVec(strided);
-        let rr = update_and_norm(Par::Seq, &mut xs, 0.25, &p, &mut r3, &q);
+        let [rr] = reduce_together(
+            &r3,
+            [update_and_norm(Par::Seq, &mut xs, 0.25, &p, &mut r3, &q)],
+        );
         assert_eq!(rr.to_bits(), expected.to_bits());
         assert_eq!(r3, r1);
         let x3: Vec<f64> = backing.iter().step_by(2).copied().collect();

@@ -40,6 +40,7 @@ mod params;
 mod pipelined_cg;
 mod poisson;
 mod preconditioner;
+mod reduce;
 mod report;
 #[cfg(any(feature = "sparse", feature = "faer", feature = "mpi"))]
 pub(crate) mod sparse_factor;
