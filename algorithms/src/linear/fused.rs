@@ -202,10 +202,8 @@ mod tests {
         x1.axpy_in_place(0.25, &p);
         r1.axpy_in_place(-0.25, &q);
         let expected = r1.l2norm_squared();
-        let [rr] = reduce_together(
-            &r2,
-            [update_and_norm(Par::Seq, &mut x2, 0.25, &p, &mut r2, &q)],
-        );
+        let part = update_and_norm(Par::Seq, &mut x2, 0.25, &p, &mut r2, &q);
+        let [rr] = reduce_together(&r2, [part]);
         assert_eq!((rr.to_bits(), &x2, &r2), (expected.to_bits(), &x1, &r1));
 
         // x strided: every other element of a longer buffer.
@@ -214,10 +212,8 @@ mod tests {
         // SAFETY: n elements at stride 2 lie inside `backing`, borrowed mutably here only.
         let strided = unsafe { rvf::ops::StridedMut::from_raw_parts(backing.as_mut_ptr(), n, 2) };
         let mut xs = StridedVec(strided);
-        let [rr] = reduce_together(
-            &r3,
-            [update_and_norm(Par::Seq, &mut xs, 0.25, &p, &mut r3, &q)],
-        );
+        let part = update_and_norm(Par::Seq, &mut xs, 0.25, &p, &mut r3, &q);
+        let [rr] = reduce_together(&r3, [part]);
         assert_eq!(rr.to_bits(), expected.to_bits());
         assert_eq!(r3, r1);
         let x3: Vec<f64> = backing.iter().step_by(2).copied().collect();

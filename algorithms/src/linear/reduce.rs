@@ -10,6 +10,11 @@ use super::operator::{local_dot, local_exact_dot};
 
 /// This process's part of an inner product: a blocked partial sum, or an exact accumulator
 /// for vectors with exact sums.
+#[allow(
+    clippy::large_enum_variant,
+    reason = "a partial lives on the stack until its reduction; boxing the accumulator would \
+              allocate in every iteration"
+)]
 pub(crate) enum Partial<S> {
     Blocked(S),
     Exact(ExactSum),
