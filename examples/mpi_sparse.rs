@@ -316,7 +316,11 @@ fn main() {
     };
 
     let mut x = DistributedVector::from_fn_with_layout(&world, layout, |_| 0.0);
-    let (products, reductions) = (a.products(), rvf::distributed::reductions());
+    let (products, reductions, reduction_bytes) = (
+        a.products(),
+        rvf::distributed::reductions(),
+        rvf::distributed::reduction_bytes(),
+    );
     world.barrier();
     let start = Instant::now();
     let report = if o.reproducible {
@@ -333,6 +337,8 @@ fn main() {
     let iterations = report.iterations.max(1) as f64;
     let products = (a.products() - products) as f64 / iterations;
     let reductions = (rvf::distributed::reductions() - reductions) as f64 / iterations;
+    let reduction_bytes =
+        (rvf::distributed::reduction_bytes() - reduction_bytes) as f64 / iterations;
 
     // The true residual and the error, recomputed.
     let mut r = DistributedVector::from_fn_with_layout(&world, layout, |_| 0.0);
@@ -392,7 +398,7 @@ fn main() {
         );
         println!(
             "  time {:.1} ms ({:.1} µs per iteration); per iteration {products:.2} products, \
-             {reductions:.2} reductions",
+             {reductions:.2} reductions ({reduction_bytes:.0} B of payload)",
             seconds * 1e3,
             seconds * 1e6 / iterations
         );

@@ -20,4 +20,4 @@ mod layout;
 mod vector;
 
 pub use layout::BlockLayout;
-pub use vector::{reductions, DistributedVector, LayoutMismatch};
+pub use vector::{reduction_bytes, reductions, DistributedVector, LayoutMismatch};

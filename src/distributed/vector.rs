@@ -192,8 +192,24 @@ const STACK_VALUES: usize = 256;
 /// Collective reductions made by this process (see [`reductions`]).
 static REDUCTIONS: AtomicU64 = AtomicU64::new(0);
 
+/// Payload bytes of those reductions (see [`reduction_bytes`]).
+static REDUCTION_BYTES: AtomicU64 = AtomicU64::new(0);
+
 fn count_reduction() {
     REDUCTIONS.fetch_add(1, Relaxed);
+}
+
+fn count_bytes(bytes: usize) {
+    REDUCTION_BYTES.fetch_add(bytes as u64, Relaxed);
+}
+
+/// The payload of this process's reductions since it started, in bytes: for a rank-order sum
+/// of `K` values the gathered buffer (`P·K` values), for an exact sum the integer words
+/// (`71·8·K` bytes), for a maximum or minimum one value. With [`reductions`], the
+/// communication volume of a solve's reductions (what crosses the network also depends on how
+/// the MPI library implements the collective).
+pub fn reduction_bytes() -> u64 {
+    REDUCTION_BYTES.load(Relaxed)
 }
 
 /// How many collective reductions this process has made through [`DistributedVector`]s since
@@ -243,6 +259,7 @@ where
     fn reduce_sums<const K: usize>(&self, partials: [V::Scalar; K]) -> [V::Scalar; K] {
         count_reduction();
         let p = self.layout.processes();
+        count_bytes(p * K * core::mem::size_of::<V::Scalar>());
         let sum = |parts: &[V::Scalar]| {
             core::array::from_fn(|k| {
                 parts
@@ -268,6 +285,7 @@ where
     /// rounded once, alike on every process.
     fn reduce_exact<const K: usize>(&self, partials: [ExactSum; K]) -> [V::Scalar; K] {
         count_reduction();
+        count_bytes(K * WORDS * 8);
         let mine: [[i64; WORDS]; K] = partials.map(|p| p.to_words());
         let mut all = [[0i64; WORDS]; K];
         self.comm.all_reduce_into(
@@ -280,6 +298,7 @@ where
 
     fn reduce_max(&self, partial: V::Scalar) -> V::Scalar {
         count_reduction();
+        count_bytes(core::mem::size_of::<V::Scalar>());
         let mut out = partial;
         self.comm
             .all_reduce_into(&partial, &mut out, SystemOperation::max());
@@ -288,6 +307,7 @@ where
 
     fn reduce_min(&self, partial: V::Scalar) -> V::Scalar {
         count_reduction();
+        count_bytes(core::mem::size_of::<V::Scalar>());
         let mut out = partial;
         self.comm
             .all_reduce_into(&partial, &mut out, SystemOperation::min());
