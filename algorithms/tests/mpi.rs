@@ -568,7 +568,8 @@ fn reproducible_solves<C: Communicator>(world: &C) {
     };
     let solve_both = |what: &str,
                       spd_full: &nalgebra_sparse::CsrMatrix<f64>,
-                      nonsym_full: &nalgebra_sparse::CsrMatrix<f64>| {
+                      nonsym_full: &nalgebra_sparse::CsrMatrix<f64>,
+                      stop_after: usize| {
         let n = spd_full.nrows();
         let rhs = |i: usize| 1.0 + (i as f64 * 0.37).sin();
         // Scattered from rank 0, as an application that reads or assembles on one process.
@@ -591,13 +592,13 @@ fn reproducible_solves<C: Communicator>(world: &C) {
             || Reproducible(vec![0.0; n]),
             |v| v.0.clone(),
             Par::Seq,
-            usize::MAX,
+            stop_after,
         );
-        let distributed = krylov_runs(&spd, &nonsym, &b, x0, gather, Par::Seq, usize::MAX);
+        let distributed = krylov_runs(&spd, &nonsym, &b, x0, gather, Par::Seq, stop_after);
         compare(what, &distributed, &serial);
         // Two threads: rayon's global pool, set to two threads below (the communicator is
         // not `Sync`, so the solve cannot move into a pool's `install`).
-        let threaded = krylov_runs(&spd, &nonsym, &b, x0, gather, Par::Rayon, usize::MAX);
+        let threaded = krylov_runs(&spd, &nonsym, &b, x0, gather, Par::Rayon, stop_after);
         compare(what, &threaded, &serial);
         if root {
             let its: Vec<String> = serial
@@ -621,7 +622,20 @@ fn reproducible_solves<C: Communicator>(world: &C) {
         "convection-diffusion",
         &convection_diffusion_2d_csr::<f64>(nx, ny, (0.0, 0.0)),
         &convection_diffusion_2d_csr::<f64>(nx, ny, (40.0, -25.0)),
+        usize::MAX,
     );
+    // Blocks of at least 2¹⁹ rows, so that the two threads split the reductions too
+    // (PARALLEL_THRESHOLD): on 1 and 2 processes (more would have smaller blocks and only
+    // repeat the check above at a cost), three iterations of each method.
+    if world.size() <= 2 {
+        let big = 1024;
+        solve_both(
+            "convection-diffusion 1024², three iterations",
+            &convection_diffusion_2d_csr::<f64>(big, big, (0.0, 0.0)),
+            &convection_diffusion_2d_csr::<f64>(big, big, (40.0, -25.0)),
+            3,
+        );
+    }
 
     // A Matrix Market file with a symmetric matrix (lower triangle stored): rank 0 writes it,
     // every process reads it for its serial solve, and rank 0's copy is scattered.
@@ -649,7 +663,7 @@ fn reproducible_solves<C: Communicator>(world: &C) {
     }
     world.barrier();
     let from_file = read_matrix_market::<f64>(&path).unwrap();
-    solve_both("Matrix Market file", &from_file, &from_file);
+    solve_both("Matrix Market file", &from_file, &from_file, usize::MAX);
     world.barrier();
 
     // A malformed file read on the root: every process gets the error from the scatter.

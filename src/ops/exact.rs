@@ -73,7 +73,7 @@ const DIGIT_BITS: u32 = 32;
 const DIGIT_MASK: i64 = (1 << DIGIT_BITS) - 1;
 
 /// The exact sum of `f64` values, rounded to nearest (ties to even) only when asked
-/// ([`round`](Self::round)): a superaccumulator of [`DIGITS`] 32-bit digits from 2⁻¹⁰⁷⁴ up.
+/// ([`round`](Self::round)): a superaccumulator of 68 32-bit digits from 2⁻¹⁰⁷⁴ up.
 ///
 /// Adding is order-free: any order of the same values, and any split into accumulators later
 /// [`merge`](Self::merge)d, gives the same state after [`normalize`](Self::normalize), so the
@@ -133,7 +133,7 @@ impl ExactSum {
         self.add(v.to_f64().unwrap_or(f64::NAN));
     }
 
-    /// Adds every value of `values` (in runs of [`CHUNK`] through [`add_slice`](Self::add_slice)).
+    /// Adds every value of `values` (in runs of 2048 through [`add_slice`](Self::add_slice)).
     pub fn add_all(&mut self, values: impl IntoIterator<Item = f64>) {
         let mut values = values.into_iter();
         let mut chunk = [0.0f64; CHUNK];
@@ -155,10 +155,10 @@ impl ExactSum {
     /// Depositing each value into three digits ([`add`](Self::add)) costs ~25 integer
     /// operations and three dependent read–modify–writes. Here each value's 53-bit mantissa is
     /// added, as an integer, to a bin for its sign and exponent (Neal's "large
-    /// superaccumulator", arXiv:1505.05571), and every [`CHUNK`] values only the bins of the
+    /// superaccumulator", arXiv:1505.05571), and every 2048 values only the bins of the
     /// exponents seen are deposited. A `u64` bin holds 2¹⁰ mantissas below 2⁵³, so the bins
     /// come in two banks taking alternate values (which also breaks the store-to-load chain of
-    /// equal exponents in a row), each at most [`CHUNK`]/2 per chunk. The banks live in a
+    /// equal exponents in a row), each at most 1024 per chunk. The banks live in a
     /// per-thread buffer kept zero between uses, so a short sum does not clear 64 KiB.
     pub fn add_slice(&mut self, values: &[f64]) {
         if values.is_empty() {

@@ -4,6 +4,7 @@
 //! which to receive.
 
 use core::cell::{Cell, RefCell};
+use core::marker::PhantomData;
 
 use mpi::datatype::{Partition, PartitionMut};
 use mpi::ffi;
@@ -583,42 +584,18 @@ impl<'c, C: Communicator, S: Real + Equivalence> DistributedCsr<'c, C, S> {
         if self.boundary.rows() > 0 {
             local.copy_from_slice(xs);
         }
-        let datatype = S::equivalent_datatype();
-        let (datatype, comm) = (datatype.as_raw(), self.comm.as_raw());
-        let (receiving, sending) = requests.split_at_mut(self.receives.len());
-        for (&(rank, offset, count), request) in self.receives.iter().zip(receiving) {
-            // SAFETY: `halo[offset..offset + count]` is in bounds (the plan's receive counts
-            // add up to the halo's length), nothing else touches it until the wait below, and
-            // the buffers (held by the `RefCell` guard) outlive the request, which is
-            // completed before this function returns. `count` fits an `i32` (MPI's counts at
-            // set-up).
-            unsafe {
-                ffi::MPI_Irecv(
-                    halo.as_mut_ptr().add(offset).cast(),
-                    count as i32,
-                    datatype,
-                    rank,
-                    HALO_TAG,
-                    comm,
-                    request,
-                );
-            }
-        }
-        for (&(rank, offset, count), request) in self.sends.iter().zip(sending) {
-            // SAFETY: as for the receives: `send[offset..offset + count]` is in bounds, is
-            // only read until the wait below, and outlives the request.
-            unsafe {
-                ffi::MPI_Isend(
-                    send.as_ptr().add(offset).cast(),
-                    count as i32,
-                    datatype,
-                    rank,
-                    HALO_TAG,
-                    comm,
-                    request,
-                );
-            }
-        }
+        // SAFETY: the exchange borrows `halo` and `send` until it is waited for below (or
+        // dropped while unwinding), and it is not forgotten.
+        let exchange = unsafe {
+            start_exchange(
+                self.comm.as_raw(),
+                halo,
+                &self.receives,
+                send,
+                &self.sends,
+                requests,
+            )
+        };
         // The interior rows while the entries travel: they read `xs` only, never the halo
         // MPI is writing.
         let interior = self.interior.view();
@@ -627,16 +604,7 @@ impl<'c, C: Communicator, S: Real + Equivalence> DistributedCsr<'c, C, S> {
             interior.rows(next, xs, &mut ys[first..first + len]);
             next += len;
         }
-        // SAFETY: every request was started above on buffers that are still alive; the wait
-        // completes them all (MPI_STATUSES_IGNORE: no statuses are written). Reading the
-        // shim's constant is sound.
-        unsafe {
-            ffi::MPI_Waitall(
-                requests.len() as i32,
-                requests.as_mut_ptr(),
-                ffi::RSMPI_STATUSES_IGNORE,
-            );
-        }
+        exchange.wait();
         let boundary = self.boundary.view();
         let mut next = 0;
         for &(first, len, _) in self.runs.iter().filter(|r| !r.2) {
@@ -666,50 +634,111 @@ impl<'c, C: Communicator, S: Real + Equivalence> DistributedCsr<'c, C, S> {
             }
         }
         let (local, halo) = extended.split_at_mut(rows);
-        let datatype = S::equivalent_datatype();
-        let (datatype, comm) = (datatype.as_raw(), self.comm.as_raw());
-        let (receiving, sending) = requests.split_at_mut(self.sends.len());
-        for (&(rank, offset, count), request) in self.sends.iter().zip(receiving) {
-            // SAFETY: `send[offset..offset + count]` is in bounds (the plan), only MPI touches
-            // it until the wait below, and the buffers outlive the request.
-            unsafe {
-                ffi::MPI_Irecv(
-                    send.as_mut_ptr().add(offset).cast(),
-                    count as i32,
-                    datatype,
-                    rank,
-                    HALO_TAG,
-                    comm,
-                    request,
-                );
-            }
-        }
-        for (&(rank, offset, count), request) in self.receives.iter().zip(sending) {
-            // SAFETY: `halo[offset..offset + count]` is in bounds, only read until the wait
-            // below, and outlives the request.
-            unsafe {
-                ffi::MPI_Isend(
-                    halo.as_ptr().add(offset).cast(),
-                    count as i32,
-                    datatype,
-                    rank,
-                    HALO_TAG,
-                    comm,
-                    request,
-                );
-            }
-        }
-        // SAFETY: as in the product: every request was started above on live buffers.
+        // The product's messages reversed: the halo's sums go to the columns' owners, and the
+        // entries the product sends come back as sums.
+        // SAFETY: the exchange borrows `send` and `halo` until the wait, and is not forgotten.
         unsafe {
-            ffi::MPI_Waitall(
-                requests.len() as i32,
-                requests.as_mut_ptr(),
-                ffi::RSMPI_STATUSES_IGNORE,
-            );
+            start_exchange(
+                self.comm.as_raw(),
+                send,
+                &self.sends,
+                halo,
+                &self.receives,
+                requests,
+            )
         }
+        .wait();
         ys.copy_from_slice(local);
         for (&i, &v) in self.send_index.iter().zip(send.iter()) {
             ys[i] += v;
+        }
+    }
+}
+
+/// Starts the non-blocking receives of the `incoming` messages — (rank, offset, count) — into
+/// `into` and the sends of the `outgoing` ones from `from`, one request each in `requests`
+/// (receives first), with the halo tag. The returned [`Exchange`] completes them when waited
+/// for or dropped (so also when a panic unwinds past it).
+///
+/// # Safety
+/// The exchange must be waited for or dropped, not leaked (`mem::forget`): it borrows the
+/// buffers, and MPI writes `into` and reads `from` until it completes.
+///
+/// # Panics
+/// If a message does not fit its buffer or `requests` has not one slot per message.
+unsafe fn start_exchange<'b, S: Equivalence>(
+    comm: ffi::MPI_Comm,
+    into: &'b mut [S],
+    incoming: &[(i32, usize, usize)],
+    from: &'b [S],
+    outgoing: &[(i32, usize, usize)],
+    requests: &'b mut [ffi::MPI_Request],
+) -> Exchange<'b> {
+    assert_eq!(requests.len(), incoming.len() + outgoing.len());
+    let datatype = S::equivalent_datatype();
+    let datatype = datatype.as_raw();
+    let (receiving, sending) = requests.split_at_mut(incoming.len());
+    for (&(rank, offset, count), request) in incoming.iter().zip(receiving) {
+        assert!(offset + count <= into.len() && count <= i32::MAX as usize);
+        // SAFETY: the message lies inside `into` (asserted); the caller keeps `into` alive
+        // and untouched until the request completes.
+        unsafe {
+            ffi::MPI_Irecv(
+                into.as_mut_ptr().add(offset).cast(),
+                count as i32,
+                datatype,
+                rank,
+                HALO_TAG,
+                comm,
+                request,
+            );
+        }
+    }
+    for (&(rank, offset, count), request) in outgoing.iter().zip(sending) {
+        assert!(offset + count <= from.len() && count <= i32::MAX as usize);
+        // SAFETY: the message lies inside `from` (asserted); the caller keeps it alive and
+        // unwritten until the request completes.
+        unsafe {
+            ffi::MPI_Isend(
+                from.as_ptr().add(offset).cast(),
+                count as i32,
+                datatype,
+                rank,
+                HALO_TAG,
+                comm,
+                request,
+            );
+        }
+    }
+    Exchange {
+        requests,
+        _buffers: PhantomData,
+    }
+}
+
+/// The requests of a started exchange ([`start_exchange`]), completed when waited for or
+/// dropped. It borrows the buffers, so the compiler keeps them untouched meanwhile.
+struct Exchange<'b> {
+    requests: &'b mut [ffi::MPI_Request],
+    _buffers: PhantomData<&'b mut [u8]>,
+}
+
+impl Exchange<'_> {
+    /// Blocks until every message has arrived or left.
+    fn wait(self) {}
+}
+
+impl Drop for Exchange<'_> {
+    fn drop(&mut self) {
+        // SAFETY: each request is null or was started by `start_exchange` on buffers its
+        // caller keeps alive until now; MPI_STATUSES_IGNORE asks for no statuses (reading the
+        // shim's constant is sound).
+        unsafe {
+            ffi::MPI_Waitall(
+                self.requests.len() as i32,
+                self.requests.as_mut_ptr(),
+                ffi::RSMPI_STATUSES_IGNORE,
+            );
         }
     }
 }
