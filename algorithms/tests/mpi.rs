@@ -624,18 +624,6 @@ fn reproducible_solves<C: Communicator>(world: &C) {
         &convection_diffusion_2d_csr::<f64>(nx, ny, (40.0, -25.0)),
         usize::MAX,
     );
-    // Blocks of at least 2¹⁹ rows, so that the two threads split the reductions too
-    // (PARALLEL_THRESHOLD): on 1 and 2 processes (more would have smaller blocks and only
-    // repeat the check above at a cost), three iterations of each method.
-    if world.size() <= 2 {
-        let big = 1024;
-        solve_both(
-            "convection-diffusion 1024², three iterations",
-            &convection_diffusion_2d_csr::<f64>(big, big, (0.0, 0.0)),
-            &convection_diffusion_2d_csr::<f64>(big, big, (40.0, -25.0)),
-            3,
-        );
-    }
 
     // A Matrix Market file with a symmetric matrix (lower triangle stored): rank 0 writes it,
     // every process reads it for its serial solve, and rank 0's copy is scattered.

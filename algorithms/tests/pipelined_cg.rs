@@ -7,6 +7,7 @@
 use std::ops::ControlFlow;
 
 use rvf::prelude::*;
+#[cfg(all(feature = "nalgebra", feature = "ndarray", feature = "rayon"))]
 use rvf::Par;
 use rvf_algorithms::linear::{
     cg, pcg, pipelined_cg, pipelined_cg_in, pipelined_pcg, CgParams, FnOperator, Jacobi,
