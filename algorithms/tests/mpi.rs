@@ -671,6 +671,10 @@ fn reproducible_solves<C: Communicator>(world: &C) {
         assert!(e.is_err(), "every process sees the root's failure");
     }
 
+    // A root that is not a rank: an error everywhere, before any message.
+    let p = world.size();
+    assert!(DistributedCsr::<_, f64>::scatter_csr(world, p, None).is_err());
+
     // A breakdown (CG on a negative definite matrix) is decided on reduced values: every
     // process stops at the same iteration with the same error.
     let negative = -convection_diffusion_2d_csr::<f64>(nx, ny, (0.0, 0.0));

@@ -164,18 +164,25 @@ impl ExactSum {
         if values.is_empty() {
             return;
         }
-        BINS.with(|cell| match cell.try_borrow_mut() {
-            Ok(mut bins) => values
+        let done = BINS
+            .try_with(|cell| match cell.try_borrow_mut() {
+                Ok(mut bins) => {
+                    values
+                        .chunks(CHUNK)
+                        .for_each(|c| self.add_chunk(c, &mut bins));
+                    true
+                }
+                Err(_) => false,
+            })
+            .unwrap_or(false);
+        if !done {
+            // Re-entered (a user's map that itself sums exactly) or called while the thread's
+            // locals are torn down: fresh banks.
+            let mut bins = Box::new([0; 2 * BIN_BANK]);
+            values
                 .chunks(CHUNK)
-                .for_each(|c| self.add_chunk(c, &mut bins)),
-            // Re-entered (a user's map that itself sums exactly): fresh banks.
-            Err(_) => {
-                let mut bins = Box::new([0; 2 * BIN_BANK]);
-                values
-                    .chunks(CHUNK)
-                    .for_each(|c| self.add_chunk(c, &mut bins));
-            }
-        });
+                .for_each(|c| self.add_chunk(c, &mut bins));
+        }
     }
 
     fn add_chunk(&mut self, chunk: &[f64], bins: &mut [u64; 2 * BIN_BANK]) {
@@ -329,7 +336,8 @@ impl ExactSum {
     }
 
     /// The accumulator with these words (see [`to_words`](Self::to_words); the digits need
-    /// not be normalised, the flags may be counts).
+    /// not be normalised — sums of up to 2³⁰ accumulators' words are fine — and the flags may
+    /// be counts).
     pub fn from_words(words: [i64; WORDS]) -> Self {
         let mut s = Self::new();
         s.digits.copy_from_slice(&words[..DIGITS]);
@@ -602,6 +610,30 @@ mod tests {
         assert!(run(&[0.5, f64::NAN, 1.0]).is_nan());
         assert!(run(&[-f64::NAN]).is_nan());
         assert_eq!(run(&[7.0, 1e-300, -7.0]), 1e-300);
+    }
+
+    /// Summing from another thread-local's destructor (when the bins may already be gone)
+    /// still works, with fresh banks.
+    #[test]
+    fn sums_in_thread_local_destructors_do_not_abort() {
+        struct SumsOnDrop;
+        impl Drop for SumsOnDrop {
+            fn drop(&mut self) {
+                let mut s = ExactSum::new();
+                s.add_slice(&[1e100, 1.0, -1e100]);
+                assert_eq!(s.round(), 1.0);
+            }
+        }
+        std::thread_local! {
+            static GUARD: SumsOnDrop = const { SumsOnDrop };
+        }
+        std::thread::spawn(|| {
+            let mut s = ExactSum::new();
+            s.add_slice(&[2.0, 3.0]); // the bins exist
+            GUARD.with(|_| {});
+        })
+        .join()
+        .expect("the destructor's sum neither panics nor aborts");
     }
 
     #[test]

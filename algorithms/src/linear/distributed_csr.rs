@@ -296,8 +296,8 @@ impl<'c, C: Communicator, S: Real + Equivalence> DistributedCsr<'c, C, S> {
     /// on one process (see [`scatter_csr`](Self::scatter_csr) for a nalgebra-sparse matrix).
     ///
     /// # Errors
-    /// On every process, [`SolverError::InvalidParameter`] if the root has no matrix, its
-    /// offsets are malformed, it has more than `i32::MAX` entries (MPI's counts), or the rows
+    /// On every process, [`SolverError::InvalidParameter`] if `root` is not a rank of `comm`,
+    /// the root has no matrix, its offsets are malformed, it has more than `i32::MAX` entries (MPI's counts), or the rows
     /// fail the checks of [`from_local_rows`](Self::from_local_rows).
     pub fn scatter_from(
         comm: &'c C,
@@ -307,6 +307,14 @@ impl<'c, C: Communicator, S: Real + Equivalence> DistributedCsr<'c, C, S> {
         use mpi::traits::Root;
         let p = comm.size() as usize;
         let rank = comm.rank() as usize;
+        if root < 0 || root as usize >= p {
+            // Every process sees the same size, so all of them return here.
+            return Err(SolverError::InvalidParameter {
+                name: "root",
+                value: f64::from(root),
+                requirement: "a rank of the communicator",
+            });
+        }
         let root_process = comm.process_at_rank(root);
         let is_root = comm.rank() == root;
         // The size, or u64::MAX if the root's matrix cannot be sent.
