@@ -190,17 +190,16 @@ impl ExactSum {
         let (even, odd) = bins.split_at_mut(BIN_BANK);
         let even: &mut [u64; BIN_BANK] = even.try_into().expect("bank size");
         let odd: &mut [u64; BIN_BANK] = odd.try_into().expect("bank size");
-        // The exponents seen: `hi` the largest, `lo` the smallest nonzero one minus one
-        // (exponent 0, zeros and subnormals, wraps to u64::MAX and drops out of the minimum;
-        // its bins are always deposited).
-        let (mut lo, mut hi) = (u64::MAX, 0u64);
+        // The exponents seen, by groups of 32: bit g set if an exponent in 32g … 32g + 31
+        // occurred (a shift and a bit set per value, against a min and a max with their
+        // compares; the deposit then visits 32 exponents per group seen).
+        let mut groups = 0u64;
         let mut bin = |bank: &mut [u64; BIN_BANK], v: f64| {
             let bits = v.to_bits();
             // Sign and exponent: 12 bits, so always inside the 4096-entry bank.
             let index = bits >> 52;
             let e = index & 0x7ff;
-            lo = lo.min(e.wrapping_sub(1));
-            hi = hi.max(e);
+            groups |= 1 << (e >> 5);
             // The hidden bit, for e ≥ 1 only, without a branch: bit 11 of e + 2047.
             let hidden = ((e + 0x7ff) & 0x800) << 41;
             bank[index as usize & (BIN_BANK - 1)] += (bits & ((1 << 52) - 1)) | hidden;
@@ -213,10 +212,9 @@ impl ExactSum {
             bin(even, pair[0]);
             bin(odd, pair[1]);
         }
-        let mut hi = hi as usize;
-        if hi == 0x7ff {
-            // Infinities or NaNs: their bins hold no number. Keep the values aside, and
-            // deposit every finite exponent (a rare, slower chunk).
+        if groups >> 63 != 0 {
+            // Perhaps infinities or NaNs (exponent 0x7ff): their bins hold no number. Keep the
+            // values aside.
             for sign in [0, 2048] {
                 even[sign + 0x7ff] = 0;
                 odd[sign + 0x7ff] = 0;
@@ -224,31 +222,28 @@ impl ExactSum {
             for &v in chunk.iter().filter(|v| !v.is_finite()) {
                 self.special += v;
             }
-            hi = 0x7fe;
         }
-        let lo = if lo == u64::MAX { 1 } else { lo as usize + 1 };
-        self.deposit_bins(even, odd, lo, hi);
+        self.deposit_bins(even, odd, groups);
     }
 
-    /// Deposits (and clears) the bins of exponents `lo..=hi` and 0 of both signs and banks.
-    fn deposit_bins(
-        &mut self,
-        even: &mut [u64; BIN_BANK],
-        odd: &mut [u64; BIN_BANK],
-        lo: usize,
-        hi: usize,
-    ) {
-        // Exponent 0 (zeros, subnormals) is outside the range the chunk tracks.
-        for sign in [0, 2048] {
-            for e in core::iter::once(0).chain(lo..=hi) {
-                for bank in [&mut *even, &mut *odd] {
-                    let m = core::mem::take(&mut bank[sign + e]);
-                    if m != 0 {
-                        if self.adds >= ADDS_BEFORE_CARRY {
-                            self.normalize();
+    /// Deposits (and clears) the bins of both signs and banks for the finite exponents of the
+    /// groups set in `groups` (bit g: exponents 32g … 32g + 31).
+    fn deposit_bins(&mut self, even: &mut [u64; BIN_BANK], odd: &mut [u64; BIN_BANK], groups: u64) {
+        let mut left = groups;
+        while left != 0 {
+            let g = left.trailing_zeros() as usize;
+            left &= left - 1;
+            for sign in [0, 2048] {
+                for e in 32 * g..(32 * g + 32).min(0x7ff) {
+                    for bank in [&mut *even, &mut *odd] {
+                        let m = core::mem::take(&mut bank[sign + e]);
+                        if m != 0 {
+                            if self.adds >= ADDS_BEFORE_CARRY {
+                                self.normalize();
+                            }
+                            self.adds += 1;
+                            self.deposit_magnitude(m, (e as u32).max(1) - 1, sign != 0);
                         }
-                        self.adds += 1;
-                        self.deposit_magnitude(m, (e as u32).max(1) - 1, sign != 0);
                     }
                 }
             }
