@@ -156,7 +156,7 @@ impl ExactSum {
     /// operations and three dependent read–modify–writes. Here each value's 53-bit mantissa is
     /// added, as an integer, to a bin for its sign and exponent (Neal's "large
     /// superaccumulator", arXiv:1505.05571), and every 2048 values only the bins of the
-    /// exponents seen are deposited. A `u64` bin holds 2¹⁰ mantissas below 2⁵³, so the bins
+    /// groups of 32 exponents seen are deposited. A `u64` bin holds 2¹⁰ mantissas below 2⁵³, so the bins
     /// come in two banks taking alternate values (which also breaks the store-to-load chain of
     /// equal exponents in a row), each at most 1024 per chunk. The banks live in a
     /// per-thread buffer kept zero between uses, so a short sum does not clear 64 KiB.
