@@ -45,6 +45,18 @@ enum Method {
     Bicgstab,
 }
 
+impl Method {
+    fn name(self) -> &'static str {
+        match self {
+            Method::Cg => "cg",
+            Method::PipelinedCg => "pipelined_cg",
+            Method::Minres => "minres",
+            Method::Gmres => "gmres",
+            Method::Bicgstab => "bicgstab",
+        }
+    }
+}
+
 struct Options {
     matrix: Option<String>,
     grid: usize,
@@ -315,24 +327,12 @@ fn main() {
         other => usage(&format!("unknown preconditioner {other}")),
     };
 
-    let mut x = DistributedVector::from_fn_with_layout(&world, layout, |_| 0.0);
     let (products, reductions, reduction_bytes) = (
         a.products(),
         rvf::distributed::reductions(),
         rvf::distributed::reduction_bytes(),
     );
-    world.barrier();
-    let start = Instant::now();
-    let report = if o.reproducible {
-        let (rb, mut rx) = (Reproducible(b), Reproducible(x));
-        let report = solve(o.method, &a, &*m, &rb, &mut rx);
-        (b, x) = (rb.0, rx.0);
-        report
-    } else {
-        solve(o.method, &a, &*m, &b, &mut x)
-    };
-    world.barrier();
-    let seconds = start.elapsed().as_secs_f64();
+    let (report, seconds, x, b) = timed_solve(&world, o.method, &a, &*m, b, o.reproducible);
     let report = report.unwrap_or_else(|e| fail(root, e));
     let iterations = report.iterations.max(1) as f64;
     let products = (a.products() - products) as f64 / iterations;
@@ -372,16 +372,7 @@ fn main() {
     );
 
     if root {
-        let method = ["cg", "pipelined_cg", "minres", "gmres", "bicgstab"][[
-            Method::Cg,
-            Method::PipelinedCg,
-            Method::Minres,
-            Method::Gmres,
-            Method::Bicgstab,
-        ]
-        .iter()
-        .position(|&m| m == o.method)
-        .unwrap_or(0)];
+        let method = o.method.name();
         let sums = if o.reproducible {
             "exact sums"
         } else {
@@ -421,8 +412,56 @@ fn main() {
     }
 
     if o.model {
+        // The same solve with the other summation, in this run: the price of exact sums.
+        let (other, other_seconds, _, _) =
+            timed_solve(&world, o.method, &a, &*m, b, !o.reproducible);
+        let other = other.unwrap_or_else(|e| fail(root, e));
+        let per = |s: f64, r: &SolveReport<f64>| s * 1e6 / r.iterations.max(1) as f64;
+        let (blocked, exact) = if o.reproducible {
+            (per(other_seconds, &other), per(seconds, &report))
+        } else {
+            (per(seconds, &report), per(other_seconds, &other))
+        };
+        if root {
+            println!(
+                "  the same solve in this run: blocked sums {blocked:.1} µs, exact sums {exact:.1} µs \
+                 per iteration ({:.2}×)",
+                exact / blocked
+            );
+        }
         scaling_model::measure_and_print(&world, &a, &x, seconds / iterations, reductions);
     }
+}
+
+/// Solves from `x = 0` with blocked or exact sums, timed between barriers; gives back `b`.
+#[allow(clippy::type_complexity)]
+fn timed_solve<'c, C: Communicator>(
+    world: &'c C,
+    method: Method,
+    a: &DistributedCsr<'c, C, f64>,
+    m: &dyn Preconditioner<f64>,
+    b: DistributedVector<'c, C, Vec<f64>>,
+    reproducible: bool,
+) -> (
+    Result<SolveReport<f64>, SolverError>,
+    f64,
+    DistributedVector<'c, C, Vec<f64>>,
+    DistributedVector<'c, C, Vec<f64>>,
+) {
+    let x = DistributedVector::from_fn_with_layout(world, a.layout(), |_| 0.0);
+    world.barrier();
+    let start = Instant::now();
+    let (report, x, b) = if reproducible {
+        let (rb, mut rx) = (Reproducible(b), Reproducible(x));
+        let report = solve(method, a, m, &rb, &mut rx);
+        (report, rx.0, rb.0)
+    } else {
+        let mut x = x;
+        let report = solve(method, a, m, &b, &mut x);
+        (report, x, b)
+    };
+    world.barrier();
+    (report, start.elapsed().as_secs_f64(), x, b)
 }
 
 fn fail(root: bool, e: SolverError) -> ! {

@@ -1,8 +1,8 @@
 //! The latency–bandwidth model of a distributed CG iteration, with its inputs measured here:
 //! the local kernel rate (seconds per row and iteration, blocked and exact sums), the MPI
 //! latency α and bandwidth β between two processes (ping-pong), and the cost of one
-//! reduction three ways (MPI_Allreduce of a double, rvf's rank-order all-gather, rvf's exact
-//! integer all-reduce).
+//! reduction three ways, measured (MPI_Allreduce of a double, rvf's rank-order all-gather,
+//! rvf's exact integer all-reduce).
 //!
 //! Per iteration and process, for CG with one product and two reductions of one value:
 //!
@@ -10,7 +10,6 @@
 //! T = n·c  +  Σ_messages (α + bytes/β)  +  2·T_reduce(P)
 //! T_reduce: rank-order gather  ⌈log₂P⌉·α + (P−1)·8 B/β        (recursive doubling all-gather)
 //!           exact              ⌈log₂P⌉·(α + 568 B/β)           (71 integer words, all-reduce)
-//!           MPI_Allreduce      ⌈log₂P⌉·(α + 8 B/β)             (for reference)
 //! ```
 //! with `c` the measured time per row (blocked or exact sums) and the halo of a box
 //! partition: 2-D boxes of `√n × √n` rows exchange a side (`√n` values) with up to 4
@@ -48,13 +47,12 @@ fn log2_ceil(p: usize) -> f64 {
     (p as f64).log2().ceil()
 }
 
-/// One reduction of one value: (rank-order gather, exact all-reduce, MPI_Allreduce).
-fn reduction_times(p: usize, alpha: f64, beta: f64) -> (f64, f64, f64) {
+/// One reduction of one value: (rank-order gather, exact all-reduce).
+fn reduction_times(p: usize, alpha: f64, beta: f64) -> (f64, f64) {
     let steps = log2_ceil(p);
     (
         steps * alpha + (p as f64 - 1.0) * 8.0 / beta,
         steps * (alpha + 8.0 * rvf::ops::WORDS as f64 / beta),
-        steps * (alpha + 8.0 / beta),
     )
 }
 
@@ -82,7 +80,7 @@ fn iteration(rates: Rates, dims: u32, n: f64, p: usize, alpha: f64, beta: f64) -
         (rates.c3, rates.c3_exact, n.powf(2.0 / 3.0))
     };
     let halo = messages(p, dims) * (alpha + 8.0 * face / beta);
-    let (gather, exact, _) = reduction_times(p, alpha, beta);
+    let (gather, exact) = reduction_times(p, alpha, beta);
     let local = n * c;
     [
         local,
@@ -273,7 +271,7 @@ pub fn measure_and_print<C: Communicator>(
     } else {
         (0.0, f64::INFINITY)
     };
-    let (gather, _, _) = reduction_times(p, alpha_here, beta_here);
+    let (gather, _) = reduction_times(p, alpha_here, beta_here);
     let predicted = most_rows as f64 * c
         + (t.messages_sent as f64) * alpha_here
         + t.bytes_sent as f64 / beta_here

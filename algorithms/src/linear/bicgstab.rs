@@ -209,7 +209,8 @@ where
     let (mut rho_prev, mut alpha, mut omega) = (S::one(), S::one(), S::one());
     let mut fresh = true; // p = r at the next iteration (start or restart)
     let mut shadow_norm = rnorm; // ‖r̂‖: r̂ changes only at a (re)start
-                                 // r̂ᵀr of the current r when it was reduced together with ‖r‖ (the end of an iteration).
+
+    // r̂ᵀr of the current r, when it was reduced with ‖r‖ at the end of the last iteration.
     let mut rho_next: Option<S> = None;
     let mut restarts = 0;
     let mut k = 0;

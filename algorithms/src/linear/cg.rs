@@ -16,10 +16,10 @@ use rvf::arena::{ArenaClone, MemoryArena};
 use rvf::{Real, RealVector, RealVectorMut};
 
 use super::fused::update_and_norm;
-use super::operator::{apply_and_dot, LinearOperator};
+use super::operator::LinearOperator;
 use super::params::KrylovParams;
 use super::preconditioner::{precondition, Identity, Preconditioner};
-use super::reduce::{partial_dot, reduce_together};
+use super::reduce::{apply_dot_partial, partial_dot, reduce_together};
 use super::report::{SolveProgress, SolveReport};
 use super::start::{true_residual, Start};
 use crate::error::{to_f64, SolverError};
@@ -262,7 +262,10 @@ where
         k += 1;
 
         // A·p with pᵀ(A·p) in one sweep where the operator offers it (see the module docs).
-        let pap = apply_and_dot(par, a, &p, &mut ap);
+        let [pap] = reduce_together(
+            &p,
+            [apply_dot_partial(par, a, &p, p.local(), ap.local_mut())],
+        );
         if !(pap > S::zero() && pap.is_finite()) {
             return Err(SolverError::Breakdown {
                 iteration: k,

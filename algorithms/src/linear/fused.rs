@@ -11,7 +11,6 @@ use rvf::ops::kernels::reduce1_leaf;
 use rvf::ops::{Local, LocalMut, Summation};
 use rvf::{Par, Real, RealVector, RealVectorMut};
 
-use super::operator::local_dot;
 use super::reduce::{partial_dot, Partial};
 
 /// `x ← x + α·p`, `r ← r − α·q`, and returns this process's part of `‖r‖²` (to be reduced,
@@ -75,7 +74,7 @@ where
 /// Pipelined CG's vector recurrences in one sweep: `p ← u + β·p`, `s ← w + β·s`,
 /// `x ← x + α·p`, `r ← r − α·s`, with `u = r` (its value before the sweep) when `u` is
 /// `None`; returns this process's part of `‖r‖²` (not reduced: the caller reduces it with the
-/// iteration's other values).
+/// iteration's other values). Fused unless a vector is strided or sums exactly.
 ///
 /// # Panics
 /// If the local lengths differ (the solvers check dimensions first).
@@ -90,7 +89,7 @@ pub(crate) fn pipelined_update_local<S, U, P, W, Q, X, R>(
     x: &mut X,
     alpha: S,
     r: &mut R,
-) -> S
+) -> Partial<S>
 where
     S: Real,
     U: RealVector<Scalar = S> + ?Sized,
@@ -100,21 +99,25 @@ where
     X: RealVectorMut<Scalar = S> + ?Sized,
     R: RealVectorMut<Scalar = S> + ?Sized,
 {
+    let exact = r.summation() == Summation::Exact;
     let u_local = u.map(|u| u.local());
-    let views = (
-        p.local_mut(),
-        w.local(),
-        s.local_mut(),
-        x.local_mut(),
-        r.local_mut(),
-    );
-    if let (
+    // Exact sums need every term; the fused sweep gives a blocked partial.
+    let views = (!exact).then(|| {
+        (
+            p.local_mut(),
+            w.local(),
+            s.local_mut(),
+            x.local_mut(),
+            r.local_mut(),
+        )
+    });
+    if let Some((
         LocalMut::Contiguous(ps),
         Local::Contiguous(ws),
         LocalMut::Contiguous(ss),
         LocalMut::Contiguous(xs),
         LocalMut::Contiguous(rs),
-    ) = views
+    )) = views
     {
         let n = rs.len();
         assert!(
@@ -143,7 +146,7 @@ where
                         }
                         [norm(r)]
                     });
-                return rr;
+                return Partial::Blocked(rr);
             }
             Some(Local::Contiguous(us)) => {
                 let data = (us, ps, ws, ss, xs, rs);
@@ -158,7 +161,7 @@ where
                     }
                     [norm(r)]
                 });
-                return rr;
+                return Partial::Blocked(rr);
             }
             Some(Local::Strided(_)) => {}
         }
@@ -171,7 +174,7 @@ where
     par.axpby(s, S::one(), w, beta);
     par.axpy(x, alpha, &*p);
     par.axpy(r, -alpha, &*s);
-    local_dot(par, r.local(), r.local())
+    partial_dot(par, &*r, r.local(), r.local())
 }
 
 /// One element of pipelined CG's sweep; `p` is read before `x` and `r` are written, `u`

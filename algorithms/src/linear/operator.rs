@@ -1,8 +1,8 @@
 //! [`LinearOperator`]: `y ← A·x` for matrices and matrix-free operators.
 
 use rvf::ops::kernels::reduce2_leaf;
-use rvf::ops::{ExactSum, Local, LocalMut, Summation};
-use rvf::{DenseMatrix, Par, Real, RealVector, RealVectorMut};
+use rvf::ops::{Local, LocalMut};
+use rvf::{DenseMatrix, Par, Real, RealVectorMut};
 
 use crate::error::SolverError;
 
@@ -202,30 +202,6 @@ pub(crate) fn apply_then_dot<S: Real, A: LinearOperator<S> + ?Sized>(
 ///
 /// # Panics
 /// If the lengths differ.
-/// `y ← A·x` and `xᵀy` reduced over processes: one sweep where the operator fuses them
-/// ([`LinearOperator::apply_dot_local`]), the product and then the inner product for vectors
-/// with exact sums ([`Summation::Exact`], which a fused blocked partial would not give).
-pub(crate) fn apply_and_dot<S, A, X, Y>(par: Par, a: &A, x: &X, y: &mut Y) -> S
-where
-    S: Real,
-    A: LinearOperator<S> + ?Sized,
-    X: RealVector<Scalar = S> + ?Sized,
-    Y: RealVectorMut<Scalar = S> + ?Sized,
-{
-    match x.summation() {
-        Summation::Exact => {
-            a.apply_local(par, x.local(), y.local_mut());
-            par.inner_product(x, y)
-        }
-        _ => x.reduce_sum(a.apply_dot_local(par, x.local(), y.local_mut())),
-    }
-}
-
-/// This process's exact `xᵀy` (the local part of a [`Summation::Exact`] reduction).
-pub(crate) fn local_exact_dot<S: Real>(par: Par, x: Local<'_, S>, y: Local<'_, S>) -> ExactSum {
-    par.exact_reduce2(x, y, |a, b| a * b)
-}
-
 pub(crate) fn local_dot<S: Real>(par: Par, x: Local<'_, S>, y: Local<'_, S>) -> S {
     assert_eq!(x.len(), y.len(), "a dot product needs equal lengths");
     let [d] = par.reduce_blocks(0..x.len(), 1, (x, y), |_, (x, y)| {

@@ -29,13 +29,13 @@
 use core::ops::ControlFlow;
 
 use rvf::arena::{ArenaClone, MemoryArena};
-use rvf::ops::Summation;
 use rvf::{Par, Real, RealVector, RealVectorMut};
 
 use super::fused::pipelined_update_local;
-use super::operator::{local_dot, local_exact_dot, LinearOperator};
+use super::operator::LinearOperator;
 use super::params::KrylovParams;
 use super::preconditioner::{Identity, Preconditioner};
+use super::reduce::{apply_dot_partial, partial_dot, reduce_together, Partial};
 use super::report::{SolveProgress, SolveReport};
 use super::start::{true_residual, Start};
 use crate::error::{to_f64, SolverError};
@@ -172,7 +172,7 @@ impl Workspace {
 }
 
 /// `u ← M⁻¹·r` (when there is a `u`), `w ← A·u`, and the iteration's one reduction of
-/// `[‖r‖², wᵀu, rᵀu]` from this process's `‖r‖²`.
+/// `[‖r‖², wᵀu, rᵀu]` from this process's part of `‖r‖²`.
 #[allow(clippy::too_many_arguments)]
 fn reduce_residual_products<S, A, M, R, U, W>(
     par: Par,
@@ -181,7 +181,7 @@ fn reduce_residual_products<S, A, M, R, U, W>(
     r: &R,
     u: Option<&mut U>,
     w: &mut W,
-    rr_local: S,
+    rr: Partial<S>,
 ) -> [S; 3]
 where
     S: Real,
@@ -191,35 +191,18 @@ where
     U: RealVectorMut<Scalar = S> + ?Sized,
     W: RealVectorMut<Scalar = S> + ?Sized,
 {
-    if r.summation() == Summation::Exact {
-        // The same one reduction, of exact accumulators (the blocked partials the fused
-        // kernels give would not add up to the exact sums).
-        let u = match u {
-            None => {
-                a.apply_local(par, r.local(), w.local_mut());
-                r.local()
-            }
-            Some(u) => {
-                m.apply_local(par, r.local(), u.local_mut());
-                a.apply_local(par, u.local(), w.local_mut());
-                u.local()
-            }
-        };
-        return r.reduce_exact([
-            local_exact_dot(par, r.local(), r.local()),
-            local_exact_dot(par, w.local(), u),
-            local_exact_dot(par, r.local(), u),
-        ]);
-    }
     let (delta, gamma) = match u {
-        None => (a.apply_dot_local(par, r.local(), w.local_mut()), rr_local),
+        None => (
+            apply_dot_partial(par, a, r, r.local(), w.local_mut()),
+            rr.clone(),
+        ),
         Some(u) => {
             m.apply_local(par, r.local(), u.local_mut());
-            let delta = a.apply_dot_local(par, u.local(), w.local_mut());
-            (delta, local_dot(par, r.local(), u.local()))
+            let delta = apply_dot_partial(par, a, r, u.local(), w.local_mut());
+            (delta, partial_dot(par, r, r.local(), u.local()))
         }
     };
-    r.reduce_sums([rr_local, delta, gamma])
+    reduce_together(r, [rr, delta, gamma])
 }
 
 /// Pipelined preconditioned CG with the work vectors in `arena` (which must have no live
@@ -263,7 +246,7 @@ where
     };
 
     start.initial_residual(par, a, b, &*x, &mut r, &mut w);
-    let rr_local = local_dot(par, r.local(), r.local());
+    let rr_local = partial_dot(par, &r, r.local(), r.local());
     let [mut rr, mut delta, mut gamma] =
         reduce_residual_products(par, a, m, &r, u.as_mut(), &mut w, rr_local);
     let mut rnorm = rr.sqrt();
@@ -282,7 +265,7 @@ where
             }
             // Residual replacement: restart the recurrences from the true residual.
             par.copy(&mut r, &t);
-            let rr_local = local_dot(par, r.local(), r.local());
+            let rr_local = partial_dot(par, &r, r.local(), r.local());
             [rr, delta, gamma] =
                 reduce_residual_products(par, a, m, &r, u.as_mut(), &mut w, rr_local);
             rnorm = rr.sqrt();
