@@ -297,8 +297,9 @@ impl<'c, C: Communicator, S: Real + Equivalence> DistributedCsr<'c, C, S> {
     ///
     /// # Errors
     /// On every process, [`SolverError::InvalidParameter`] if `root` is not a rank of `comm`,
-    /// the root has no matrix, its offsets are malformed, it has more than `i32::MAX` entries (MPI's counts), or the rows
-    /// fail the checks of [`from_local_rows`](Self::from_local_rows).
+    /// the root has no matrix, its offsets are malformed, it has more than `i32::MAX` entries
+    /// (MPI's counts), or the rows fail the checks of
+    /// [`from_local_rows`](Self::from_local_rows).
     pub fn scatter_from(
         comm: &'c C,
         root: i32,
